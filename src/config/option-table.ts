@@ -1,0 +1,107 @@
+/**
+ * The one option table. The CLI flags, the genkernel.conf keys, `--help`, bash completion and
+ * the man page are all generated from it, so an option exists in all of them or in none.
+ * Flags and conf keys use genkernel's own spelling; the ones genkernel lacks are marked `ours`.
+ * Defaults are not here: they live in defaults/genkernel.conf, the file users already know.
+ */
+export type OptionKind = 'bool' | 'string' | 'int';
+
+export interface OptionSpec {
+  /** Long flag without the leading dashes, as genkernel spells it. */
+  readonly flag: string;
+  /** genkernel.conf key. */
+  readonly key: string;
+  readonly kind: OptionKind;
+  readonly help: string;
+  /** Placeholder shown in --help for valued options. */
+  readonly arg?: string;
+  readonly choices?: readonly string[];
+  /** Commands the option matters to; absent = every build command. */
+  readonly group: 'general' | 'kernel' | 'initramfs' | 'install';
+  /** Not a genkernel option. */
+  readonly ours?: boolean;
+  /** Extra flags that mean the same (genkernel's deprecated spellings). */
+  readonly aliases?: readonly string[];
+  /** For a string option, the value its --no- form sets (genkernel's --no-strip = --strip=none). */
+  readonly negatedValue?: string;
+}
+
+export const OPTION_TABLE = [
+  // General
+  { flag: 'loglevel', key: 'LOGLEVEL', kind: 'int', arg: '0-5', group: 'general', help: 'verbosity: 0 silent, 1 default, 2 stages, 3 details, 4 commands, 5 everything' },
+  { flag: 'logfile', key: 'LOGFILE', kind: 'string', arg: 'file', group: 'general', help: 'file that receives the full log, compiler output included' },
+  { flag: 'color', key: 'USECOLOR', kind: 'bool', group: 'general', help: 'colour the output (NO_COLOR in the environment also turns it off)' },
+  { flag: 'tmpdir', key: 'TMPDIR', kind: 'string', arg: 'dir', group: 'general', help: 'where temporary build trees go' },
+  { flag: 'cachedir', key: 'CACHE_DIR', kind: 'string', arg: 'dir', group: 'general', help: 'where built static tools are cached' },
+  { flag: 'clear-cachedir', key: 'CLEAR_CACHEDIR', kind: 'bool', group: 'general', help: 'drop the tool cache before building' },
+  { flag: 'distdir', key: 'DISTDIR', kind: 'string', arg: 'dir', group: 'general', ours: true, help: 'where the source tarballs of the static tools are read from' },
+  { flag: 'cleanup', key: 'CLEANUP', kind: 'bool', group: 'general', help: 'remove the temporary directory on exit' },
+  { flag: 'postclear', key: 'POSTCLEAR', kind: 'bool', group: 'general', help: 'also clear the tool cache after the run' },
+  { flag: 'dry-run', key: 'DRY_RUN', kind: 'bool', group: 'general', ours: true, help: 'print the plan (modules, features, files) and write nothing' },
+  // Kernel sources and configuration
+  { flag: 'kerneldir', key: 'KERNEL_DIR', kind: 'string', arg: 'dir', group: 'kernel', help: 'kernel source directory' },
+  { flag: 'kernel-outputdir', key: 'KERNEL_OUTPUTDIR', kind: 'string', arg: 'dir', group: 'kernel', help: "kernel build directory (make's O=)" },
+  { flag: 'kernel-config', key: 'KERNEL_CONFIG', kind: 'string', arg: 'file|default', group: 'kernel', help: "kernel .config to use; 'default' starts from the running kernel's config" },
+  { flag: 'kernel-version', key: 'KERNEL_VERSION', kind: 'string', arg: 'KV', group: 'kernel', ours: true, help: 'build the initramfs for this installed kernel version (no sources needed)' },
+  { flag: 'kernel-modules-prefix', key: 'KERNEL_MODULES_PREFIX', kind: 'string', arg: 'dir', group: 'kernel', help: 'modules live in <prefix>/lib/modules/KV' },
+  { flag: 'kernel-localversion', key: 'KERNEL_LOCALVERSION', kind: 'string', arg: 'string', group: 'kernel', help: "set CONFIG_LOCALVERSION ('UNSET' clears it)" },
+  { flag: 'makeopts', key: 'MAKEOPTS', kind: 'string', arg: 'opts', group: 'kernel', help: 'options for make, e.g. -j2' },
+  { flag: 'nice', key: 'NICE', kind: 'int', arg: '0-19', group: 'kernel', help: 'nice level of the kernel make' },
+  { flag: 'menuconfig', key: 'MENUCONFIG', kind: 'bool', group: 'kernel', help: 'run make menuconfig after oldconfig' },
+  { flag: 'nconfig', key: 'NCONFIG', kind: 'bool', group: 'kernel', help: 'run make nconfig after oldconfig' },
+  { flag: 'oldconfig', key: 'OLDCONFIG', kind: 'bool', group: 'kernel', help: 'run make olddefconfig on the chosen config' },
+  { flag: 'clean', key: 'CLEAN', kind: 'bool', group: 'kernel', help: 'run make clean before compiling' },
+  { flag: 'mrproper', key: 'MRPROPER', kind: 'bool', group: 'kernel', help: 'run make mrproper before compiling' },
+  { flag: 'save-config', key: 'SAVE_CONFIG', kind: 'bool', group: 'kernel', help: 'save the final config as /etc/kernels/kernel-config-KV' },
+  { flag: 'strip', key: 'STRIP_TYPE', kind: 'string', arg: 'all|kernel|modules|none', choices: ['all', 'kernel', 'modules', 'none'], negatedValue: 'none', group: 'kernel', help: 'what to strip of debug symbols' },
+  // Install
+  { flag: 'bootdir', key: 'BOOTDIR', kind: 'string', arg: 'dir', group: 'install', help: 'where the kernel and initramfs are installed' },
+  { flag: 'mountboot', key: 'MOUNTBOOT', kind: 'bool', group: 'install', help: 'mount the boot dir from fstab when it is not mounted' },
+  { flag: 'install', key: 'INSTALL', kind: 'bool', group: 'install', help: 'install the results into the boot dir' },
+  { flag: 'symlink', key: 'SYMLINK', kind: 'bool', group: 'install', help: 'maintain kernel and initramfs symlinks in the boot dir' },
+  { flag: 'kernel-filename', key: 'KERNEL_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed kernel name (%%KV%%, %%ARCH%% expand)' },
+  { flag: 'kernel-symlink-name', key: 'KERNEL_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'kernel symlink name' },
+  { flag: 'systemmap-filename', key: 'SYSTEMMAP_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed System.map name' },
+  { flag: 'initramfs-filename', key: 'INITRAMFS_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed initramfs name (%%KV%%, %%ARCH%% expand)' },
+  { flag: 'initramfs-symlink-name', key: 'INITRAMFS_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'initramfs symlink name' },
+  { flag: 'check-free-disk-space-bootdir', key: 'CHECK_FREE_DISK_SPACE_BOOTDIR', kind: 'int', arg: 'MB', group: 'install', help: 'refuse to start with less than this many MB free in the boot dir' },
+  // Initramfs contents
+  { flag: 'ramdisk-modules', key: 'RAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy the module groups into the initramfs' },
+  { flag: 'all-ramdisk-modules', key: 'ALLRAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy every module into the initramfs' },
+  { flag: 'kmod', key: 'KMOD', kind: 'bool', group: 'initramfs', ours: true, help: 'load modules with a static kmod (reads .ko.zst/.ko.xz/.ko.gz); --no-kmod uses busybox modutils' },
+  { flag: 'decompress-modules', key: 'DECOMPRESS_MODULES', kind: 'bool', group: 'initramfs', ours: true, help: 'store modules decompressed in the image (compresses better as a whole)' },
+  { flag: 'hostonly', key: 'HOSTONLY', kind: 'bool', group: 'initramfs', ours: true, help: "only the modules this machine's devices and root stack need" },
+  { flag: 'firmware', key: 'FIRMWARE', kind: 'bool', group: 'initramfs', help: 'include the firmware the selected modules ask for' },
+  { flag: 'all-firmware', key: 'ALLFIRMWARE', kind: 'bool', group: 'initramfs', help: 'include the whole firmware directory' },
+  { flag: 'firmware-dir', key: 'FIRMWARE_DIR', kind: 'string', arg: 'dir', group: 'initramfs', help: 'firmware directory' },
+  { flag: 'firmware-files', key: 'FIRMWARE_FILES', kind: 'string', arg: 'f1,f2', group: 'initramfs', help: 'explicit firmware files, relative to the firmware dir' },
+  { flag: 'microcode-initramfs', key: 'MICROCODE_INITRAMFS', kind: 'bool', group: 'initramfs', help: 'prepend an early microcode archive' },
+  { flag: 'microcode', key: 'MICROCODE', kind: 'string', arg: 'all|amd|intel', choices: ['all', 'amd', 'intel'], negatedValue: 'none', group: 'initramfs', help: 'which vendors the early microcode covers' },
+  { flag: 'luks', key: 'LUKS', kind: 'bool', group: 'initramfs', help: 'include LUKS (cryptsetup) support' },
+  { flag: 'lvm', key: 'LVM', kind: 'bool', group: 'initramfs', help: 'include LVM support' },
+  { flag: 'mdadm', key: 'MDADM', kind: 'bool', group: 'initramfs', help: 'include software RAID (mdadm) support' },
+  { flag: 'mdadm-config', key: 'MDADM_CONFIG', kind: 'string', arg: 'file', group: 'initramfs', help: 'mdadm.conf to ship in the image' },
+  { flag: 'zfs', key: 'ZFS', kind: 'bool', group: 'initramfs', help: 'include ZFS support (tools copied from the host)' },
+  { flag: 'btrfs', key: 'BTRFS', kind: 'bool', group: 'initramfs', help: 'include btrfs multi-device support' },
+  { flag: 'ssh', key: 'SSH', kind: 'bool', group: 'initramfs', help: 'include dropbear for remote unlock (dosshd)' },
+  { flag: 'ssh-authorized-keys-file', key: 'SSH_AUTHORIZED_KEYS_FILE', kind: 'string', arg: 'file', group: 'initramfs', help: 'authorized_keys for the initramfs sshd' },
+  { flag: 'ssh-host-keys', key: 'SSH_HOST_KEYS', kind: 'string', arg: 'create|create-from-host|runtime', choices: ['create', 'create-from-host', 'runtime'], group: 'initramfs', help: 'where the initramfs sshd host keys come from' },
+  { flag: 'keymap', key: 'KEYMAP', kind: 'bool', group: 'initramfs', help: 'include console keymaps (keymap=, dokeymap)' },
+  { flag: 'busybox', key: 'BUSYBOX', kind: 'bool', group: 'initramfs', help: 'include busybox' },
+  { flag: 'busybox-config', key: 'BUSYBOX_CONFIG', kind: 'string', arg: 'file', group: 'initramfs', help: 'busybox .config to build with' },
+  { flag: 'linuxrc', key: 'LINUXRC', kind: 'string', arg: 'file', group: 'initramfs', help: 'use this file as /init' },
+  { flag: 'initramfs-overlay', key: 'INITRAMFS_OVERLAY', kind: 'string', arg: 'dir', group: 'initramfs', help: 'directory added last, overriding what is there' },
+  { flag: 'compress-initramfs', key: 'COMPRESS_INITRD', kind: 'bool', aliases: ['compress-initrd'], group: 'initramfs', help: 'compress the initramfs' },
+  { flag: 'compress-initramfs-type', key: 'COMPRESS_INITRD_TYPE', kind: 'string', arg: 'type', choices: ['best', 'fastest', 'zstd', 'xz', 'lzma', 'gzip', 'bzip2', 'lz4', 'lzo'], group: 'initramfs', help: 'compressor: best, fastest, zstd, xz, lzma, gzip, bzip2, lz4, lzo' },
+  { flag: 'compress-level', key: 'COMPRESS_LEVEL', kind: 'int', arg: 'n', group: 'initramfs', ours: true, help: "compressor level (0 = the compressor's default from the Performance table)" },
+  { flag: 'real-root', key: 'REAL_ROOT', kind: 'string', arg: 'dev', group: 'initramfs', help: 'default for real_root= baked into the image' },
+] as const satisfies readonly OptionSpec[];
+
+type ValueOfKind = { bool: boolean; string: string; int: number };
+export type OptionKey = (typeof OPTION_TABLE)[number]['key'];
+/** Every setting, typed by its kind. Keys are genkernel.conf names. */
+export type Settings = { [O in (typeof OPTION_TABLE)[number] as O['key']]: ValueOfKind[O['kind']] };
+
+export function optionByKey(key: string): OptionSpec | undefined {
+  return (OPTION_TABLE as readonly OptionSpec[]).find((o) => o.key === key);
+}

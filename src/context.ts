@@ -1,0 +1,68 @@
+import type { Settings } from './config/option-table.js';
+import type { Logger } from './log.js';
+import type { KernelConfig } from './kernel/kconfig.js';
+import type { ModuleCompression } from './kmod/compression.js';
+import type { ModulePlan } from './kmod/types.js';
+import type { ImageTree } from './image/image-tree.js';
+import type { BuiltTool } from './gkbuild/types.js';
+
+export type CommandName = 'all' | 'kernel' | 'bzImage' | 'initramfs';
+
+/** What is known about the kernel being packaged. Set by the resolve-kernel stage. */
+export interface KernelFacts {
+  /** KV, e.g. 6.1.0-56-amd64 */
+  version: string;
+  arch: string;
+  config: KernelConfig;
+  configPath: string;
+  /** Source and build dirs; absent when packaging an installed kernel by --kernel-version. */
+  sourceDir?: string;
+  outputDir?: string;
+  /** ${KERNEL_MODULES_PREFIX}/lib/modules/KV */
+  moduleDir: string;
+  /** What CONFIG_MODULE_COMPRESS_* says modules_install writes. */
+  moduleCompression: ModuleCompression;
+}
+
+/** What the build produced; read by the summary and by `all` for the kernel half. */
+export interface BuildOutputs {
+  kernelImage?: string;
+  systemMap?: string;
+  image?: { path: string; installedAs?: string; bytes: number; compressor: string; moduleCount: number };
+}
+
+/**
+ * The one object every stage reads and extends. Stages add typed facts here; no stage reads
+ * another stage's temp files behind the context's back.
+ */
+export interface BuildContext {
+  command: CommandName;
+  settings: Settings;
+  log: Logger;
+  dryRun: boolean;
+  paths: {
+    /** Private temp dir for this run (under TMPDIR); removed on exit unless --no-cleanup. */
+    tmp: string;
+    cache: string;
+    distdir: string;
+    bootdir: string;
+  };
+  kernel?: KernelFacts;
+  /** Static tools built or taken from the cache, by recipe name. */
+  tools: Map<string, BuiltTool>;
+  modules?: ModulePlan;
+  /** The image being assembled: staged files plus synthetic entries (device nodes). */
+  image?: ImageTree;
+  outputs: BuildOutputs;
+  /** Undo actions run (last first) when the run fails or is interrupted. */
+  cleanups: Array<() => void | Promise<void>>;
+}
+
+/** Fetch a fact a previous stage must have set; a missing one is a pipeline ordering bug. */
+export function need<K extends 'kernel' | 'modules' | 'image'>(ctx: BuildContext, key: K): NonNullable<BuildContext[K]> {
+  const value = ctx[key];
+  if (value === undefined || value === null) {
+    throw new Error(`internal: stage needs ctx.${key}, which no earlier stage set`);
+  }
+  return value as NonNullable<BuildContext[K]>;
+}

@@ -1,0 +1,18 @@
+/** One module that goes into the image. */
+export interface PlannedModule {
+  /** Module name as kmod spells it (dashes normalised to underscores). */
+  name: string;
+  /** Path relative to the module dir, as in modules.dep ("kernel/fs/ext4/ext4.ko.zst"). */
+  relPath: string;
+}
+
+/** The resolved module set: what the select-modules stage decided, for the stages after it. */
+export interface ModulePlan {
+  modules: PlannedModule[];
+  /** Requested names satisfied by modules.builtin (nothing to copy). */
+  builtin: string[];
+  /** Requested names that matched nothing (each warned about once). */
+  missing: string[];
+  /** Firmware file names the selected modules declare (modinfo firmware=). */
+  firmware: string[];
+}
