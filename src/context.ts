@@ -38,6 +38,8 @@ export interface BuildOutputs {
 export interface BuildContext {
   command: CommandName;
   settings: Settings;
+  /** MODULES_<group> / AMODULES_<group> assignments from genkernel.conf. */
+  moduleGroupOverrides: ReadonlyMap<string, string>;
   log: Logger;
   dryRun: boolean;
   paths: {

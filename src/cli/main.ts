@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isGkError } from '../errors.js';
+import { addTableOptions, moveLeadingOptions } from './options.js';
+import type { CommandName } from '../context.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const BUILD_COMMANDS: Array<{ name: CommandName; aliases?: string[]; summary: string }> = [
+  { name: 'all', summary: 'configure, compile and install the kernel and its modules, then build and install the initramfs' },
+  { name: 'kernel', summary: 'configure, compile and install the kernel and its modules' },
+  { name: 'bzImage', summary: 'configure, compile and install the kernel only' },
+  { name: 'initramfs', aliases: ['ramdisk'], summary: 'build and install the initramfs for a kernel that is already built' },
+];
+
+export function buildProgram(): Command {
+  const program = new Command('tsgenkernel')
+    .description('Configure, compile and install a Linux kernel and build the initramfs that boots it (genkernel-compatible)')
+    .version(pkg.version)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  for (const c of BUILD_COMMANDS) {
+    const cmd = program.command(c.name).description(c.summary).exitOverride();
+    for (const a of c.aliases ?? []) cmd.alias(a);
+    // Loaded on use: --help and --version should not pay for the whole build graph.
+    addTableOptions(cmd).action(async (opts: Record<string, unknown>) => (await import('./run-build.js')).runBuild(c.name, opts));
+  }
+  program
+    .command('inspect')
+    .description('list the contents of an initramfs image, like lsinitrd')
+    .argument('<image>', 'initramfs file')
+    .option('--cat <path>', 'print one file of the image instead of the listing')
+    .exitOverride()
+    .action(async (image: string, opts: { cat?: string }) => (await import('./inspect.js')).inspect(image, opts));
+  return program;
+}
+
+/** The one place errors become output: a single line, and an exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  let commanderMessage = '';
+  program.configureOutput({ writeErr: (s) => (commanderMessage += s) });
+  for (const c of program.commands) c.configureOutput({ writeErr: (s) => (commanderMessage += s) });
+  try {
+    await program.parseAsync(moveLeadingOptions(argv, names));
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return; // --help, --version
+      const text = commanderMessage.replace(/^error: /, '').replace(/\n+/g, ' ').trim();
+      const sub = argv.slice(2).find((a) => names.includes(a));
+      process.stderr.write(`tsgenkernel: ${text} — see 'tsgenkernel ${sub ? sub + ' ' : ''}--help'\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (isGkError(err)) {
+      process.stderr.write(`tsgenkernel: ${err.oneLine()}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`tsgenkernel: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,30 @@
+import type { CommandName } from '../context.js';
+import { createBuildContext } from './build-context.js';
+import { runPipeline, runCleanups } from '../pipeline.js';
+import { stagesFor } from '../pipelines.js';
+import { cliValues } from './options.js';
+import { printPlan } from './plan.js';
+
+/** Runs one build command end to end and prints its summary. */
+export async function runBuild(command: CommandName, opts: Record<string, unknown>): Promise<void> {
+  const started = performance.now();
+  const ctx = await createBuildContext(command, { ...cliValues(opts), configFile: opts.config as string | undefined });
+  try {
+    await runPipeline(ctx, stagesFor(command));
+  } finally {
+    await runCleanups(ctx);
+  }
+  if (ctx.dryRun) {
+    printPlan(ctx);
+    return;
+  }
+  const secs = ((performance.now() - started) / 1000).toFixed(1);
+  const img = ctx.outputs.image;
+  if (ctx.outputs.kernelImage) ctx.log.info(`kernel: ${ctx.outputs.kernelImage}`);
+  if (img) {
+    const mib = (img.bytes / 1048576).toFixed(1);
+    ctx.log.info(`initramfs: ${img.installedAs ?? img.path} (${mib} MiB, ${img.compressor}, ${img.moduleCount} modules) in ${secs}s`);
+  } else {
+    ctx.log.info(`done in ${secs}s`);
+  }
+}

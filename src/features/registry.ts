@@ -1,0 +1,15 @@
+import type { BuildContext } from '../context.js';
+import type { Feature } from './feature.js';
+import { kmodFeature } from './kmod.js';
+import { busyboxFeature } from './busybox.js';
+
+/**
+ * Every initramfs feature, in install order. Order matters only where two features could put a
+ * file at the same path: the later one wins, so kmod (whose /sbin/modprobe must be the real one)
+ * is installed after busybox's applet links.
+ */
+export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature];
+
+export function enabledFeatures(ctx: BuildContext): Feature[] {
+  return FEATURES.filter((f) => f.enabled(ctx));
+}

@@ -1,0 +1,30 @@
+import { readdir, readlink, lstat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { ImageTree } from './image-tree.js';
+
+/**
+ * Adds everything under `hostDir` to the image below `imagePrefix`, keeping modes and symlinks.
+ * Files are referenced, not read: the archive writer streams them later. Returns the file count.
+ */
+export async function addHostTree(image: ImageTree, hostDir: string, imagePrefix = ''): Promise<number> {
+  let files = 0;
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    const names = (await readdir(dir)).sort();
+    for (const name of names) {
+      const host = join(dir, name);
+      const inImage = posix.join(imagePrefix, rel, name);
+      const st = await lstat(host);
+      if (st.isDirectory()) {
+        image.ensureDir(inImage, st.mode & 0o7777);
+        await walk(host, posix.join(rel, name));
+      } else if (st.isSymbolicLink()) {
+        image.addSymlink(inImage, await readlink(host));
+      } else if (st.isFile()) {
+        image.addFile(inImage, host, st.mode & 0o7777);
+        files++;
+      }
+    }
+  };
+  await walk(hostDir, '');
+  return files;
+}

@@ -1,0 +1,99 @@
+import { createWriteStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { cpioArchive, segmentEntries } from './cpio-writer.js';
+import { compressStream, zstdFrame, type CompressorChoice } from './compressors.js';
+import type { ImageEntry, ImageTree } from './image-tree.js';
+
+export interface WriteImageOptions {
+  compressor: CompressorChoice;
+  /** Seconds since the epoch given to every entry. */
+  mtime: number;
+  /** Entries of the uncompressed early archive (microcode) that precedes the main one. */
+  early?: ImageTree;
+  /**
+   * zstd segment size. Each segment is a complete archive in its own frame, so two can be
+   * compressed at once and memory stays bounded; the kernel unpacks concatenated archives.
+   */
+  segmentBytes?: number;
+}
+
+export interface WrittenImage {
+  bytes: number;
+  uncompressedBytes: number;
+}
+
+const DEFAULT_SEGMENT = 32 * 1024 * 1024;
+
+export async function writeImage(tree: ImageTree, dest: string, opts: WriteImageOptions): Promise<WrittenImage> {
+  const out = createWriteStream(dest, { mode: 0o600 });
+  const outDone = finished(out);
+  // Surface write errors (ENOSPC) from whichever await is pending.
+  let writeError: Error | undefined;
+  out.on('error', (e) => (writeError = e));
+  let uncompressed = 0;
+  let ino = 1;
+  const counted = (archive: Readable): Readable =>
+    archive.pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          uncompressed += chunk.length;
+          cb(null, chunk);
+        },
+      }),
+    );
+  try {
+    if (opts.early && opts.early.size > 0) {
+      const earlyEntries = opts.early.sorted();
+      await compressStream({ name: 'none', level: 0 }, counted(cpioArchive(earlyEntries, { mtime: opts.mtime, firstIno: ino })), out);
+      ino += earlyEntries.length;
+    }
+    const entries = tree.sorted();
+    if (opts.compressor.name === 'zstd') {
+      await writeZstdSegments(entries, opts, (buf) => writeChunk(out, buf), (n) => (uncompressed += n), ino);
+    } else {
+      await compressStream(opts.compressor, counted(cpioArchive(entries, { mtime: opts.mtime, firstIno: ino })), out);
+    }
+    out.end();
+    await outDone;
+  } catch (err) {
+    out.destroy();
+    throw writeError ?? err;
+  }
+  if (writeError) throw writeError;
+  return { bytes: out.bytesWritten, uncompressedBytes: uncompressed };
+}
+
+async function writeZstdSegments(
+  entries: ImageEntry[],
+  opts: WriteImageOptions,
+  write: (b: Buffer) => Promise<void>,
+  count: (n: number) => void,
+  firstIno: number,
+): Promise<void> {
+  const segments = await segmentEntries(entries, opts.segmentBytes ?? DEFAULT_SEGMENT);
+  let ino = firstIno;
+  // Compress segment k+1 while segment k is being written: two cores, two frames in flight.
+  let pending: Promise<Buffer> | undefined;
+  for (const seg of segments) {
+    const raw = await collect(cpioArchive(seg, { mtime: opts.mtime, firstIno: ino }));
+    ino += seg.length;
+    count(raw.length);
+    const next = zstdFrame(raw, opts.compressor.level);
+    if (pending) await write(await pending);
+    pending = next;
+  }
+  if (pending) await write(await pending);
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+function writeChunk(out: NodeJS.WritableStream, buf: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.write(buf, (err) => (err ? reject(err) : resolve()));
+  });
+}

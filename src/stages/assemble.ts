@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import type { Stage } from '../pipeline.js';
+import { need } from '../context.js';
+import { chooseCompressor, COMPRESSORS } from '../image/compressors.js';
+import { writeImage } from '../image/write-image.js';
+import { haveCommand } from '../exec.js';
+import { expandFilename } from '../install/filenames.js';
+
+/** SOURCE_DATE_EPOCH makes images reproducible; without it entries carry the build time. */
+export function imageMtime(env: NodeJS.ProcessEnv = process.env): number {
+  const sde = env.SOURCE_DATE_EPOCH;
+  if (sde && /^\d+$/.test(sde)) return Number.parseInt(sde, 10);
+  return Math.floor(Date.now() / 1000);
+}
+
+export const assembleStage: Stage = {
+  name: 'assemble',
+  describe: 'write the newc archive and compress it as it is written',
+  enabled: (ctx) => !ctx.dryRun,
+  async run(ctx) {
+    const kernel = need(ctx, 'kernel');
+    const image = need(ctx, 'image');
+    const tools = new Map<string, boolean>();
+    for (const c of Object.values(COMPRESSORS)) if (c.tool) tools.set(c.tool, await haveCommand(c.tool));
+    const compressor = chooseCompressor(ctx.settings, kernel.config, (t) => tools.get(t) ?? false);
+    const name = expandFilename(ctx.settings.INITRAMFS_FILENAME, { kv: kernel.version, arch: kernel.arch });
+    const path = join(ctx.paths.tmp, name);
+    const written = await writeImage(image, path, { compressor, mtime: imageMtime() });
+    ctx.outputs.image = { path, bytes: written.bytes, compressor: `${compressor.name}${compressor.level ? ' -' + compressor.level : ''}`, moduleCount: ctx.modules?.modules.length ?? 0 };
+    const mib = (n: number) => (n / 1048576).toFixed(1) + ' MiB';
+    return `${mib(written.bytes)} ${compressor.name} (${mib(written.uncompressedBytes)} unpacked)`;
+  },
+};

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BuildContext } from '../context.js';
+import { GkError } from '../errors.js';
+import type { Stage } from '../pipeline.js';
+import { chooseConfigSource, readConfigText, SYSTEM_CONFIG_LOCATIONS, type ConfigLocations } from '../kernel/config-source.js';
+import { enforceOptions } from '../kernel/enforce-options.js';
+import { setConfigString } from '../kernel/kconfig-edit.js';
+import { kernelFactsFromTree } from '../kernel/kernel-facts.js';
+import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.js';
+import { kernelVersionFromSources } from '../kernel/kernel-version.js';
+import { requiredKernelOptions } from '../kernel/required-options.js';
+
+export interface KernelConfigureDeps {
+  locations?: ConfigLocations;
+  /**
+   * The compressor the image will really be written with, when `best`/`fastest` resolve to
+   * something other than required-options' SYMBOLIC_COMPRESSOR (the lead's compressor choice).
+   */
+  resolveCompressor?: (ctx: BuildContext) => string | undefined;
+}
+
+/**
+ * Configure: pick the starting config (--kernel-config, the running kernel's, or defconfig),
+ * put it in the output dir, apply --kernel-localversion, run olddefconfig and menuconfig/nconfig
+ * when asked, then force on what the initramfs needs (one line per forced option).
+ *
+ * The module compression capability check belongs right after this stage: ctx.kernel
+ * (moduleCompression included) is set here, before an hour of compiling.
+ */
+export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stage {
+  const where = deps.locations ?? SYSTEM_CONFIG_LOCATIONS;
+  return {
+    name: 'kernel-configure',
+    describe: 'prepare the kernel .config and force the options the initramfs needs',
+    enabled: () => true,
+    async run(ctx) {
+      const s = ctx.settings;
+      const tree = kernelTree(s);
+      // Validates the tree (a GkError with a hint when --kerneldir is wrong) and names the
+      // version a saved /etc/kernels config would carry.
+      const kvBefore = await kernelVersionFromSources(tree.sourceDir, tree.outputDir);
+      refuseDirtySourceForOutputDir(tree);
+
+      const source = chooseConfigSource(s.KERNEL_CONFIG, kvBefore, where);
+      // Read before mrproper: the chosen file may be the .config mrproper is about to delete.
+      const text = source.kind === 'file' ? await readConfigText(source.path) : undefined;
+
+      const configPath = join(tree.outputDir, '.config');
+      await mkdir(tree.outputDir, { recursive: true });
+      await keepUserConfig(ctx, configPath, text);
+      if (s.MRPROPER) await kernelMake(ctx, tree, ['mrproper']);
+
+      if (text !== undefined && source.kind === 'file') {
+        await writeFile(configPath, text);
+        ctx.log.info(`kernel config: ${source.path} (${source.why})`, 2);
+      } else {
+        ctx.log.info(`kernel config: make defconfig (${source.why})`);
+        await kernelMake(ctx, tree, ['defconfig']);
+      }
+
+      if (s.KERNEL_LOCALVERSION) {
+        const value = s.KERNEL_LOCALVERSION === 'UNSET' ? '' : s.KERNEL_LOCALVERSION;
+        await writeFile(configPath, setConfigString(await readFile(configPath, 'utf8'), 'LOCALVERSION', value));
+      }
+
+      if (s.OLDCONFIG || s.KERNEL_LOCALVERSION) await kernelMake(ctx, tree, ['olddefconfig']);
+      if (s.MENUCONFIG) await kernelMake(ctx, tree, ['menuconfig'], { interactive: true });
+      if (s.NCONFIG) await kernelMake(ctx, tree, ['nconfig'], { interactive: true });
+
+      const required = requiredKernelOptions(s, deps.resolveCompressor?.(ctx));
+      const forced = await enforceOptions(configPath, required, async () => {
+        await kernelMake(ctx, tree, ['olddefconfig']);
+      });
+      for (const f of forced) ctx.log.info(`kernel config: CONFIG_${f.option}=y forced (was ${f.was}): ${f.reason}`);
+
+      ctx.kernel = await kernelFactsFromTree(tree, s);
+      return `${ctx.kernel.version}${forced.length ? `, ${forced.length} option${forced.length > 1 ? 's' : ''} forced` : ''}`;
+    },
+  };
+}
+
+export const kernelConfigureStage = createKernelConfigureStage();
+
+/**
+ * Kbuild refuses an O= build when the source tree itself was configured; say so before any
+ * work, with the fix, instead of failing inside make.
+ */
+function refuseDirtySourceForOutputDir(tree: KernelTree): void {
+  if (tree.outputDir === tree.sourceDir) return;
+  if (existsSync(join(tree.sourceDir, '.config')) || existsSync(join(tree.sourceDir, 'include/config'))) {
+    throw new GkError(
+      `${tree.sourceDir} has been configured in place, so it cannot also build into --kernel-outputdir=${tree.outputDir}`,
+      `run 'make mrproper' in ${tree.sourceDir} (save its .config first), or build without --kernel-outputdir`,
+    );
+  }
+}
+
+/** A .config about to be replaced (or wiped by mrproper) by a different one is kept beside it. */
+async function keepUserConfig(ctx: BuildContext, configPath: string, next: string | undefined): Promise<void> {
+  const current = await readFile(configPath, 'utf8').catch(() => undefined);
+  if (current === undefined || current === next) return;
+  const backup = `${configPath}.tsgk-previous`;
+  await copyFile(configPath, backup);
+  ctx.log.info(`kernel config: the previous ${configPath} is kept as ${backup}`, 2);
+}

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import type { Stage } from '../pipeline.js';
+import { need } from '../context.js';
+import { stageModules } from '../kmod/stage-modules.js';
+import { addHostTree } from '../image/add-host-tree.js';
+
+/**
+ * Copies the planned modules into a private tree (decompressed unless DECOMPRESS_MODULES=no),
+ * lets depmod index that tree, and adds it to the image: the image's modules.dep then names
+ * exactly the files it carries.
+ */
+export const stageModulesStage: Stage = {
+  name: 'copy modules',
+  describe: 'copy (and decompress) the selected modules and index them for the image',
+  enabled: (ctx) => ctx.modules !== undefined,
+  async run(ctx) {
+    const kernel = need(ctx, 'kernel');
+    const plan = need(ctx, 'modules');
+    const root = join(ctx.paths.tmp, 'modules-root');
+    const staged = await stageModules(plan, kernel.moduleDir, root, kernel.version, { decompress: ctx.settings.DECOMPRESS_MODULES }, ctx.log);
+    await addHostTree(need(ctx, 'image'), join(root, 'lib'), 'lib');
+    const mib = (staged.bytes / 1048576).toFixed(1);
+    return `${plan.modules.length} modules, ${mib} MiB${ctx.settings.DECOMPRESS_MODULES ? ' decompressed' : ' as shipped'}`;
+  },
+};
