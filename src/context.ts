@@ -55,6 +55,8 @@ export interface BuildContext {
   modules?: ModulePlan;
   /** The image being assembled: staged files plus synthetic entries (device nodes). */
   image?: ImageTree;
+  /** Uncompressed archive placed before the main one (early microcode); empty = none. */
+  earlyImage?: ImageTree;
   outputs: BuildOutputs;
   /** Undo actions run (last first) when the run fails or is interrupted. */
   cleanups: Array<() => void | Promise<void>>;
