@@ -4,6 +4,8 @@ export interface PlannedModule {
   name: string;
   /** Path relative to the module dir, as in modules.dep ("kernel/fs/ext4/ext4.ko.zst"). */
   relPath: string;
+  /** The module that pulled this one in (dependency or softdep); absent for a requested module. */
+  requiredBy?: string;
 }
 
 /** The resolved module set: what the select-modules stage decided, for the stages after it. */
@@ -15,4 +17,8 @@ export interface ModulePlan {
   missing: string[];
   /** Firmware file names the selected modules declare (modinfo firmware=). */
   firmware: string[];
+  /** Softdep names that matched nothing (modprobe skips these silently; worth a debug line). */
+  softdepsNotFound?: string[];
+  /** modprobe.d softdep lines from the host that depmod does not carry into the image's indexes. */
+  modprobeConf?: string;
 }

@@ -17,14 +17,16 @@ import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.j
 export const kernelCompileStage: Stage = {
   name: 'kernel-compile',
   describe: 'compile the kernel image and its modules',
-  enabled: () => true,
+  enabled: (ctx) => !ctx.dryRun,
   async run(ctx) {
     const tree = kernelTree(ctx.settings);
     const configured = need(ctx, 'kernel');
     if (ctx.settings.CLEAN) await kernelMake(ctx, tree, ['clean'], { heavy: true });
 
     const image = await imageName(ctx, tree);
-    const targets = [basename(image), ...(configured.config.enabled('MODULES') ? ['modules'] : [])];
+    // `tsgenkernel bzImage` builds the image alone, as genkernel's bzImage does.
+    const withModules = ctx.command !== 'bzImage' && configured.config.enabled('MODULES');
+    const targets = [basename(image), ...(withModules ? ['modules'] : [])];
     await compile(ctx, tree, targets);
 
     ctx.kernel = await kernelFactsFromTree(tree, ctx.settings);

@@ -34,7 +34,7 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
   return {
     name: 'kernel-configure',
     describe: 'prepare the kernel .config and force the options the initramfs needs',
-    enabled: () => true,
+    enabled: (ctx) => !ctx.dryRun,
     async run(ctx) {
       const s = ctx.settings;
       const tree = kernelTree(s);
@@ -75,7 +75,7 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
       });
       for (const f of forced) ctx.log.info(`kernel config: CONFIG_${f.option}=y forced (was ${f.was}): ${f.reason}`);
 
-      ctx.kernel = await kernelFactsFromTree(tree, s);
+      ctx.kernel = await kernelFactsFromTree(tree, s, { configuredOnly: true });
       return `${ctx.kernel.version}${forced.length ? `, ${forced.length} option${forced.length > 1 ? 's' : ''} forced` : ''}`;
     },
   };

@@ -24,7 +24,7 @@ export function createKernelInstallStage(deps: KernelInstallDeps = {}): Stage {
   return {
     name: 'kernel-install',
     describe: 'install the kernel image, System.map and config into the boot dir',
-    enabled: (ctx) => ctx.settings.INSTALL,
+    enabled: (ctx) => ctx.settings.INSTALL && !ctx.dryRun,
     async run(ctx) {
       const kernel = need(ctx, 'kernel');
       const { kernelImage, systemMap } = ctx.outputs;

@@ -12,7 +12,7 @@ const exists = (p: string) => access(p).then(() => true, () => false);
 
 /**
  * Where the kernel's config comes from, in order: --kernel-config, the build dir's .config
- * (when building from sources), /boot/config-KV, the module dir's build/.config, and
+ * (when building from sources), BOOTDIR/config-KV (then /boot's), the module dir's build/.config, and
  * /proc/config.gz when KV is the running kernel.
  */
 export async function findKernelConfig(ctx: BuildContext, kv: string, moduleDir: string, buildDir?: string): Promise<string> {
@@ -24,6 +24,8 @@ export async function findKernelConfig(ctx: BuildContext, kv: string, moduleDir:
   const candidates = [
     ...(buildDir ? [join(buildDir, '.config')] : []),
     join(ctx.paths.bootdir, `config-${kv}`),
+    // Installing into another boot dir (a chroot's, a test's) still finds the installed kernel's config.
+    ...(ctx.paths.bootdir !== '/boot' ? [`/boot/config-${kv}`] : []),
     join(moduleDir, 'build', '.config'),
     ...(kv === release() ? ['/proc/config.gz'] : []),
   ];

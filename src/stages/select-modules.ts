@@ -6,6 +6,7 @@ import { defaultsPath } from '../config/settings.js';
 import { groupModules, moduleGroups } from '../kmod/module-groups.js';
 import { loadModuleIndex } from '../kmod/module-index.js';
 import { resolveModules } from '../kmod/resolver.js';
+import { renderSoftdeps } from '../kmod/softdep.js';
 import { enabledFeatures } from '../features/registry.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
@@ -29,8 +30,21 @@ export const selectModulesStage: Stage = {
       ? index.allModuleNames()
       : await requestedModules(ctx, await readFile(defaultsPath('modules_load'), 'utf8'));
     const plan = resolveModules(index, requested);
-    for (const name of plan.missing) ctx.log.warnOnce(`module:${name}`, `module ${name} is not in ${kernel.moduleDir}; it is left out`);
+    warnMissing(ctx, plan.missing, kernel.moduleDir);
+    plan.modprobeConf = renderSoftdeps(index.configSoftdeps);
     ctx.modules = plan;
     return `${plan.modules.length} modules (${plan.builtin.length} built in, ${plan.missing.length} not found)`;
   },
 };
+
+/**
+ * One grouped line, not a line per module: a generic group list names drivers some kernels do not
+ * build, and a wall of warnings hides the one that matters. The full list is at --loglevel 3.
+ */
+function warnMissing(ctx: BuildContext, missing: readonly string[], moduleDir: string): void {
+  if (missing.length === 0) return;
+  const shown = missing.slice(0, 6).join(', ') + (missing.length > 6 ? `, … (${missing.length - 6} more, see --loglevel=3)` : '');
+  const what = missing.length === 1 ? 'module is' : `${missing.length} modules are`;
+  ctx.log.warn(`${what} not in ${moduleDir} and left out: ${shown}`);
+  if (missing.length > 6) ctx.log.debug(`not found: ${missing.join(' ')}`, 3);
+}

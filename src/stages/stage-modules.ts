@@ -18,7 +18,9 @@ export const stageModulesStage: Stage = {
     const plan = need(ctx, 'modules');
     const root = join(ctx.paths.tmp, 'modules-root');
     const staged = await stageModules(plan, kernel.moduleDir, root, kernel.version, { decompress: ctx.settings.DECOMPRESS_MODULES }, ctx.log);
-    await addHostTree(need(ctx, 'image'), join(root, 'lib'), 'lib');
+    const image = need(ctx, 'image');
+    await addHostTree(image, join(root, 'lib'), 'lib');
+    if (plan.modprobeConf) image.addFile('etc/modprobe.d/tsgenkernel-softdep.conf', Buffer.from(plan.modprobeConf), 0o644);
     const mib = (staged.bytes / 1048576).toFixed(1);
     return `${plan.modules.length} modules, ${mib} MiB${ctx.settings.DECOMPRESS_MODULES ? ' decompressed' : ' as shipped'}`;
   },

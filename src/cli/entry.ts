@@ -1,0 +1,4 @@
+// Process entry point: bin/tsgenkernel execs node on this file.
+import { main } from './main.js';
+
+await main(process.argv);
