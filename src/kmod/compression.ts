@@ -1,4 +1,5 @@
 import type { KernelConfig } from '../kernel/kconfig.js';
+import { GkError } from '../errors.js';
 
 /**
  * Module compression as the kernel config chooses it (CONFIG_MODULE_COMPRESS_*), the file
@@ -28,4 +29,32 @@ export function compressionOfFile(name: string): ModuleCompression | undefined {
   if (name.endsWith('.ko.xz')) return 'xz';
   if (name.endsWith('.ko.gz')) return 'gzip';
   return undefined;
+}
+
+/** CONFIG_MODULE_COMPRESS* symbols that are switches, not a choice of algorithm. */
+const NON_CHOICE_SYMBOLS = new Set(['CONFIG_MODULE_COMPRESS', 'CONFIG_MODULE_COMPRESS_ALL']);
+
+/**
+ * moduleCompressionOf, refusing what we cannot honour: a CONFIG_MODULE_COMPRESS_<X>=y we do not know
+ * (a newer kernel's LZ4, a typo) or two algorithms chosen at once. Better a clear stop here than
+ * an image whose modules nothing can read.
+ */
+export function checkedModuleCompressionOf(config: KernelConfig, source = 'the kernel config'): ModuleCompression {
+  const known = new Map(Object.entries(COMPRESSION_FACTS).map(([k, f]) => [f.configSymbol, k as ModuleCompression]));
+  const chosen: string[] = [];
+  for (const [symbol, value] of config.entries()) {
+    if (!symbol.startsWith('CONFIG_MODULE_COMPRESS') || NON_CHOICE_SYMBOLS.has(symbol) || value !== 'y') continue;
+    if (!/^CONFIG_MODULE_COMPRESS_[A-Z0-9_]+$/.test(symbol)) continue;
+    if (!known.has(symbol)) {
+      throw new GkError(
+        `${source} sets ${symbol}=y, a module compression tsgenkernel does not know`,
+        `choose one it can handle: ${[...known.keys()].map((s) => `${s}=y`).join(', ')}`,
+      );
+    }
+    chosen.push(symbol);
+  }
+  if (chosen.length > 1) {
+    throw new GkError(`${source} selects several module compressions at once (${chosen.join(', ')})`, 'keep exactly one CONFIG_MODULE_COMPRESS_* =y (run `make olddefconfig`)');
+  }
+  return chosen.length === 1 ? known.get(chosen[0]!)! : 'none';
 }

@@ -1,0 +1,70 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultsPath } from '../config/settings.js';
+import { GkError } from '../errors.js';
+import { busyboxConfigFor, effectiveBusyboxConfig, MODUTILS_SYMBOLS, setSymbol } from './busybox-config.js';
+import { gkbuildTestContext, removeTestDirs, testDir } from './test-context.js';
+
+const shipped = readFileSync(defaultsPath('busy-config'), 'utf8');
+const symbol = (config: string, name: string): string | undefined =>
+  config.split('\n').find((l) => l.startsWith(`CONFIG_${name}=`) || l === `# CONFIG_${name} is not set`);
+
+afterAll(removeTestDirs);
+
+describe('defaults/busy-config', () => {
+  it.each(['ASH', 'MOUNT', 'UMOUNT', 'SWITCH_ROOT', 'MDEV', 'BLKID', 'FINDFS', 'LOSETUP', 'SLEEP', 'CAT', 'LS', 'MKDIR',
+    'MKNOD', 'LN', 'GREP', 'SED', 'AWK', 'CUT', 'TR', 'UDHCPC', 'IP', 'IFCONFIG', 'ROUTE', 'LOADKMAP', 'REBOOT', 'POWEROFF',
+    'HALT', 'UNAME', 'DMESG', 'SYNC', 'TEST', 'TEST1', 'PRINTF', 'ECHO', 'STATIC'])('enables %s', (name) => {
+    expect(symbol(shipped, name)).toBe(`CONFIG_${name}=y`);
+  });
+});
+
+describe('effectiveBusyboxConfig', () => {
+  it('drops the modutils applets with kmod and keeps them without', () => {
+    const withKmod = effectiveBusyboxConfig(shipped, { kmod: true });
+    const without = effectiveBusyboxConfig(shipped, { kmod: false });
+    for (const s of MODUTILS_SYMBOLS) {
+      expect(symbol(withKmod, s)).toBe(`# CONFIG_${s} is not set`);
+      expect(symbol(without, s)).toBe(`CONFIG_${s}=y`);
+    }
+  });
+
+  it('forces static, no prefer-applets and no standalone shell whatever the base says', () => {
+    let base = setSymbol(shipped, 'STATIC', false);
+    base = setSymbol(base, 'FEATURE_PREFER_APPLETS', true);
+    base = setSymbol(base, 'FEATURE_SH_STANDALONE', true);
+    const eff = effectiveBusyboxConfig(base, { kmod: true });
+    expect(symbol(eff, 'STATIC')).toBe('CONFIG_STATIC=y');
+    expect(symbol(eff, 'FEATURE_PREFER_APPLETS')).toBe('# CONFIG_FEATURE_PREFER_APPLETS is not set');
+    expect(symbol(eff, 'FEATURE_SH_STANDALONE')).toBe('# CONFIG_FEATURE_SH_STANDALONE is not set');
+  });
+
+  it('adds forced symbols a minimal user config does not mention', () => {
+    const eff = effectiveBusyboxConfig('CONFIG_ASH=y\n', { kmod: false });
+    expect(eff).toContain('CONFIG_ASH=y\nCONFIG_STATIC=y\n');
+    expect(symbol(eff, 'MODPROBE')).toBe('CONFIG_MODPROBE=y');
+  });
+
+  it('ignores comment-only differences such as the timestamp header', () => {
+    const restamped = '#\n# Automatically generated make config: don\'t edit\n# Mon Jan  1 00:00:00 2024\n#\n' + shipped;
+    expect(effectiveBusyboxConfig(restamped, { kmod: true })).toBe(effectiveBusyboxConfig(shipped, { kmod: true }));
+  });
+});
+
+describe('busyboxConfigFor', () => {
+  it('reads --busybox-config when given, the shipped file otherwise', () => {
+    const dir = testDir('bbconf-');
+    writeFileSync(join(dir, 'my-config'), 'CONFIG_ASH=y\n# CONFIG_AWK is not set\n');
+    const own = gkbuildTestContext({ distdir: dir, settings: { BUSYBOX_CONFIG: join(dir, 'my-config'), KMOD: true } }).ctx;
+    expect(busyboxConfigFor(own)).toContain('# CONFIG_AWK is not set');
+    const dflt = gkbuildTestContext({ distdir: dir, settings: { BUSYBOX_CONFIG: '', KMOD: true } }).ctx;
+    expect(busyboxConfigFor(dflt)).toBe(effectiveBusyboxConfig(shipped, { kmod: true }));
+  });
+
+  it('names a missing --busybox-config file', () => {
+    const { ctx } = gkbuildTestContext({ distdir: '/nonexistent', settings: { BUSYBOX_CONFIG: '/nonexistent/busy-config' } });
+    expect(() => busyboxConfigFor(ctx)).toThrow(GkError);
+    expect(() => busyboxConfigFor(ctx)).toThrow(/\/nonexistent\/busy-config/);
+  });
+});

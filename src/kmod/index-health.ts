@@ -1,0 +1,116 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, posix } from 'node:path';
+import { GkError } from '../errors.js';
+import { run } from '../exec.js';
+import type { Logger } from '../log.js';
+import { COMPRESSION_FACTS, compressionOfFile, type ModuleCompression } from './compression.js';
+import { listModuleFiles } from './module-files.js';
+import { parseModulesDep } from './modules-dep.js';
+import { clip } from './parse-error.js';
+
+export interface ModuleIndexHealth {
+  /** Modules modules.dep lists. */
+  indexed: number;
+  /** Module files on disk that modules.dep does not list (installed after depmod ran). */
+  unindexed: string[];
+  /** Compressions found on disk, e.g. ['zstd']; differs from `expected` when the tree came from another config. */
+  onDisk: ModuleCompression[];
+}
+
+const depmodHint = (moduleDir: string, expected: ModuleCompression) => {
+  const feature = COMPRESSION_FACTS[expected].kmodFeature;
+  return `run \`depmod -b BASEDIR KERNEL_VERSION\` for ${moduleDir}${feature ? ` with a kmod built with ${feature} support` : ''}, or reinstall the modules`;
+};
+
+/**
+ * Checks that modules.dep describes the files really installed, before anything is resolved from it.
+ * Catches the quiet failures: a depmod that could not read the compression (empty index), an index
+ * left from before the modules were recompressed (.ko listed, .ko.zst on disk), and entries that
+ * point outside the module dir (a crafted or corrupted index must not make us copy /etc/shadow).
+ */
+export async function checkModuleIndex(moduleDir: string, expected: ModuleCompression): Promise<ModuleIndexHealth> {
+  const depFile = join(moduleDir, 'modules.dep');
+  const files = await listModuleFiles(moduleDir);
+  let text: string;
+  try {
+    text = await readFile(depFile, 'utf8');
+  } catch {
+    throw new GkError(
+      `${depFile} is missing${files.length ? ` although ${files.length} module files are installed` : ' and no modules are installed there'}`,
+      files.length ? depmodHint(moduleDir, expected) : `install the kernel modules first (\`make modules_install\`), or check the kernel version`,
+    );
+  }
+  const entries = parseModulesDep(text, depFile);
+  if (entries.length === 0 && files.length > 0) {
+    const kinds = [...new Set(files.map((f) => compressionOfFile(f.relPath)))].join(', ');
+    throw new GkError(
+      `${depFile} is empty although ${files.length} module files (${kinds}) are installed: depmod could not read them`,
+      depmodHint(moduleDir, expected),
+    );
+  }
+  const onDiskSet = new Set(files.map((f) => f.relPath));
+  const missing: string[] = [];
+  for (const e of entries) {
+    for (const p of [e.relPath, ...e.deps]) {
+      if (isAbsolute(p) || posix.normalize(p).split('/').includes('..')) {
+        throw new GkError(
+          `${depFile} lists "${clip(p)}", which points outside ${moduleDir}`,
+          `the index is corrupt or was tampered with: ${depmodHint(moduleDir, expected)}`,
+        );
+      }
+      if (!onDiskSet.has(p) && !missing.includes(p)) missing.push(p);
+    }
+  }
+  if (missing.length > 0) {
+    const first = missing[0]!;
+    const stem = first.replace(/\.ko(\.(zst|xz|gz))?$/, '.ko');
+    const actual = [...onDiskSet].find((f) => f !== first && f.replace(/\.ko(\.(zst|xz|gz))?$/, '.ko') === stem);
+    throw new GkError(
+      actual
+        ? `${depFile} is stale: it lists ${first} but the file installed is ${actual} (${missing.length} entries do not match the files)`
+        : `${depFile} lists ${missing.length} module files that are not installed, first ${first}`,
+      depmodHint(moduleDir, expected),
+    );
+  }
+  const listed = new Set(entries.map((e) => e.relPath));
+  return {
+    indexed: entries.length,
+    unindexed: files.filter((f) => !listed.has(f.relPath)).map((f) => f.relPath),
+    onDisk: [...new Set(files.map((f) => compressionOfFile(f.relPath)!))],
+  };
+}
+
+/**
+ * True when depmod should run: modules.dep missing, older than the newest module file, or not
+ * naming exactly the files on disk. The last case matters because zstd/xz/gzip keep the source's
+ * mtime: modules recompressed after depmod look older than the index that no longer fits them.
+ */
+export async function depmodNeeded(moduleDir: string): Promise<boolean> {
+  let depTime: number;
+  let text: string;
+  try {
+    depTime = (await stat(join(moduleDir, 'modules.dep'))).mtimeMs;
+    text = await readFile(join(moduleDir, 'modules.dep'), 'utf8');
+  } catch {
+    return true;
+  }
+  const files = await listModuleFiles(moduleDir);
+  if (files.some((f) => f.mtimeMs > depTime)) return true;
+  let listed: string[];
+  try {
+    listed = parseModulesDep(text).map((e) => e.relPath);
+  } catch {
+    return true; // A malformed index is rewritten by depmod; checkModuleIndex reports what remains.
+  }
+  const onDisk = new Set(files.map((f) => f.relPath));
+  return listed.length !== onDisk.size || listed.some((p) => !onDisk.has(p));
+}
+
+/** The host's depmod over BASEDIR/lib/modules/KV (baseDir "/" for the running system's tree). */
+export async function runDepmod(baseDir: string, kv: string, log?: Logger): Promise<void> {
+  await run('depmod', ['-b', baseDir, kv], {
+    log,
+    what: `depmod -b ${baseDir} ${kv}`,
+    hint: `check that ${join(baseDir, 'lib/modules', kv)} holds the modules of kernel ${kv} and that kmod can read their compression`,
+  });
+}

@@ -1,0 +1,26 @@
+import { GkError } from '../errors.js';
+
+/**
+ * One shape for every index-file complaint: the file and line that are wrong, and what to do.
+ * Index files are written by depmod, so a malformed one means a broken or foreign tree.
+ */
+export function indexParseError(file: string, line: number, problem: string, hint?: string): GkError {
+  return new GkError(
+    `${file}:${line}: ${problem}`,
+    hint ?? 'regenerate the module indexes with `depmod KERNEL_VERSION` (or reinstall the kernel modules)',
+  );
+}
+
+/** Lines of a text file with their 1-based numbers, a trailing newline not counted as a line. */
+export function numberedLines(text: string): Array<[number, string]> {
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l, i) => [i + 1, l]);
+}
+
+/** Keeps error messages one line long and printable whatever the input holds. */
+export function clip(s: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = s.replace(/[\x00-\x1f\x7f]/g, '?');
+  return safe.length > max ? safe.slice(0, max) + '…' : safe;
+}
