@@ -1,0 +1,173 @@
+/**
+ * Boot proof for the kernel half (project issue 5): a real kernel is configured, compiled and
+ * installed from Debian's linux-source-6.1 with the small config in boot-test.config.fragment
+ * (virtio_pci, virtio_blk, ext4 as .ko.zst modules), and the installed vmlinuz plus the
+ * initramfs `tsgenkernel all` builds for it must reach the root disk's sentinel under QEMU.
+ *
+ *  1. the four kernel stages run directly on a BuildContext (fresh O= tree: the full compile);
+ *  2. `tsgenkernel all` runs on the same tree (--no-mrproper --no-clean, so make finds it
+ *     built), installs over the first install (.old generation) and builds the initramfs;
+ *  3. QEMU boots the installed pair.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPipeline } from '../../src/pipeline.js';
+import { createKernelConfigureStage } from '../../src/stages/kernel-configure.js';
+import { kernelCompileStage } from '../../src/stages/kernel-compile.js';
+import { createKernelInstallStage } from '../../src/stages/kernel-install.js';
+import { modulesInstallStage } from '../../src/stages/modules-install.js';
+import { bootFixture, REPO, type BootFixture } from '../boot/fixture.js';
+import { ensureDist } from '../boot/build-image.js';
+import { bootImage, initLines } from '../boot/qemu.js';
+import { disposeTestContexts, kernelTestContext } from './context.js';
+import { linuxSourceTree, scratchDir } from './linux-source.js';
+import { BOOT_TEST_FRAGMENT, expandConfigFragment } from './test-config.js';
+
+let tree: string;
+let work: string;
+let fx: BootFixture;
+const dirs = () => ({
+  out: join(work, 'kbuild'),
+  boot: join(work, 'boot'),
+  prefix: join(work, 'modules-prefix'),
+  etcKernels: join(work, 'etc-kernels'),
+  config: join(work, 'boot-test.config'),
+});
+const report: string[] = [];
+let kv = '';
+let incremental = false;
+
+beforeAll(async () => {
+  tree = await linuxSourceTree();
+  // TSGK_KERNEL_BOOT_WORK reuses (and keeps) a work dir: a rerun is then an incremental build.
+  const reuse = process.env.TSGK_KERNEL_BOOT_WORK;
+  work = reuse ?? (await scratchDir('boot-proof'));
+  incremental = reuse !== undefined && existsSync(join(reuse, 'kbuild/.config'));
+  const d = dirs();
+  for (const p of [d.boot, d.prefix]) mkdirSync(p, { recursive: true });
+  await expandConfigFragment(tree, BOOT_TEST_FRAGMENT, d.config);
+  fx = bootFixture();
+});
+
+afterAll(async () => {
+  if (report.length) console.log(`kernel boot proof:\n  ${report.join('\n  ')}`);
+  await disposeTestContexts();
+  if (!process.env.TSGK_KERNEL_BOOT_WORK && work) await rm(work, { recursive: true, force: true });
+});
+
+function sizeOf(path: string): string {
+  return `${(statSync(path).size / 1048576).toFixed(2)} MiB`;
+}
+
+describe('kernel half, stages called directly', () => {
+  it('configures (forcing DEVTMPFS and RD_ZSTD), compiles, installs and installs .ko.zst modules', async () => {
+    const d = dirs();
+    const t = await kernelTestContext({
+      KERNEL_DIR: tree,
+      KERNEL_OUTPUTDIR: d.out,
+      KERNEL_CONFIG: d.config,
+      KERNEL_MODULES_PREFIX: d.prefix,
+      BOOTDIR: d.boot,
+      COMPRESS_INITRD_TYPE: 'zstd',
+      MAKEOPTS: '-j2',
+      SAVE_CONFIG: true,
+      ...(incremental ? { MRPROPER: false, CLEAN: false } : {}),
+    });
+    const isolated = { procConfig: join(work, 'none.gz'), runningBootDir: join(work, 'none'), runningRelease: 'none', etcKernelsDir: d.etcKernels };
+    const started = performance.now();
+    const timings = await runPipeline(t.ctx, [
+      createKernelConfigureStage({ locations: isolated }),
+      kernelCompileStage,
+      createKernelInstallStage({ etcKernelsDir: d.etcKernels }),
+      modulesInstallStage,
+    ]);
+    const total = performance.now() - started;
+    for (const s of timings) report.push(`stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
+    report.push(`kernel half total: ${(total / 1000).toFixed(1)} s (MAKEOPTS=-j2, nice 10${incremental ? ', incremental' : ''})`);
+
+    // The fragment leaves out exactly these two; one line each.
+    const forced = t.lines.filter((l) => /CONFIG_\w+=y forced/.test(l));
+    expect(forced.map((l) => /CONFIG_(\w+)=y/.exec(l)?.[1]).sort()).toEqual(['DEVTMPFS', 'RD_ZSTD']);
+
+    const k = t.ctx.kernel!;
+    kv = k.version;
+    expect(kv).toBe(readFileSync(join(d.out, 'include/config/kernel.release'), 'utf8').trim());
+    expect(kv).toMatch(/^6\.1\.\d+-tsgk-test$/);
+    expect(k.moduleCompression).toBe('zstd');
+    expect(k.moduleDir).toBe(join(d.prefix, 'lib/modules', kv));
+
+    const boot = readdirSync(d.boot).filter((n) => !n.endsWith('.old') && !n.startsWith('initramfs')).sort();
+    expect(boot).toEqual([`System.map-${kv}`, `config-${kv}`, `vmlinuz-${kv}`]);
+    expect(t.ctx.outputs.kernelImage).toBe(join(d.boot, `vmlinuz-${kv}`));
+    expect(readFileSync(join(d.boot, `vmlinuz-${kv}`))).toEqual(readFileSync(join(d.out, 'arch/x86/boot/bzImage')));
+    expect(existsSync(join(d.etcKernels, `kernel-config-${kv}`))).toBe(true);
+
+    const modDir = k.moduleDir;
+    const dep = readFileSync(join(modDir, 'modules.dep'), 'utf8');
+    for (const m of ['kernel/drivers/block/virtio_blk.ko.zst', 'kernel/drivers/virtio/virtio_pci.ko.zst', 'kernel/fs/ext4/ext4.ko.zst']) {
+      expect(dep).toContain(`${m}:`);
+    }
+    expect(readdirSync(join(d.prefix, 'lib/modules'))).toEqual([kv]);
+    const kos = dep.split('\n').filter(Boolean).length;
+    report.push(`bzImage ${sizeOf(join(d.boot, `vmlinuz-${kv}`))}, System.map ${sizeOf(join(d.boot, `System.map-${kv}`))}, ${kos} modules (.ko.zst, stripped), ext4.ko.zst ${sizeOf(join(modDir, 'kernel/fs/ext4/ext4.ko.zst'))}`);
+  });
+});
+
+describe('tsgenkernel all on the built tree', () => {
+  it('installs the kernel and an initramfs that boot to the root disk in QEMU', async () => {
+    expect(kv, 'the stage test above must have built the kernel').not.toBe('');
+    const d = dirs();
+    ensureDist();
+    const cachedir = process.env.TSGK_BOOT_CACHEDIR ?? join(fx.scratch, '..', 'cachedir');
+    const distdir = process.env.TSGK_BOOT_DISTDIR ?? join(fx.scratch, '..', 'distfiles');
+    for (const p of [cachedir, distdir, join(work, 'tmp')]) mkdirSync(p, { recursive: true });
+    const args = [
+      join(REPO, 'bin', 'tsgenkernel'),
+      'all',
+      `--kerneldir=${tree}`,
+      `--kernel-outputdir=${d.out}`,
+      `--kernel-config=${d.config}`,
+      `--bootdir=${d.boot}`,
+      `--kernel-modules-prefix=${d.prefix}`,
+      '--no-mountboot',
+      '--no-mrproper',
+      '--no-clean',
+      '--no-save-config',
+      '--makeopts=-j2',
+      '--compress-initramfs-type=zstd',
+      `--tmpdir=${join(work, 'tmp')}`,
+      `--cachedir=${cachedir}`,
+      `--distdir=${distdir}`,
+      `--logfile=${join(work, 'all.log')}`,
+    ];
+    const started = performance.now();
+    const res = spawnSync('node', args, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
+    report.push(`tsgenkernel all (built tree): ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${res.status}`);
+    expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
+
+    const boot = readdirSync(d.boot);
+    // The second install of the same KV keeps the first as .old.
+    expect(boot).toContain(`vmlinuz-${kv}.old`);
+    const initramfs = boot.find((n) => n.startsWith('initramfs') && n.includes(kv) && !n.endsWith('.old'));
+    expect(initramfs, boot.join(' ')).toBeDefined();
+    report.push(`initramfs ${initramfs}: ${sizeOf(join(d.boot, initramfs!))}`);
+
+    const r = await bootImage({
+      kernel: join(d.boot, `vmlinuz-${kv}`),
+      initramfs: join(d.boot, initramfs!),
+      disks: [fx.rootDisk],
+      append: 'root=/dev/vda',
+      timeoutMs: 120_000,
+    });
+    report.push(`QEMU boot: ${r.reachedRoot ? `root reached in ${r.ms} ms` : 'root NOT reached'}, QEMU exited after ${r.totalMs} ms${r.timedOut ? ' (timed out)' : ''}`);
+    expect(r.reachedRoot, `${initLines(r.output)}\n--- console tail ---\n${r.output.slice(-3000)}`).toBe(true);
+    expect(r.output).toContain(`Linux version ${kv}`);
+    // The root disk's init lists the loaded modules: the initramfs loaded our .ko.zst builds.
+    const mods = /TSGK-MODULES: (.*)/.exec(r.output)?.[1] ?? '';
+    for (const m of ['virtio_blk', 'ext4']) expect(mods).toContain(m);
+    expect(r.timedOut).toBe(false);
+  });
+});
