@@ -15,9 +15,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would (the sh launcher, dist/ code), with the shared tool cache. */
+/** Runs the built CLI as a user would (the sh launcher, dist/ code); builds use the shared tool cache. */
 export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const res = spawnSync(BIN, [...args, `--cachedir=${TEST_CACHEDIR}`, `--distdir=${TEST_DISTDIR}`], {
+  const build = ['all', 'kernel', 'bzImage', 'initramfs', 'ramdisk'].includes(args[0] ?? '');
+  const res = spawnSync(BIN, build ? [...args, `--cachedir=${TEST_CACHEDIR}`, `--distdir=${TEST_DISTDIR}`] : args, {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...env },
     timeout: 15 * 60_000,
