@@ -9,6 +9,7 @@ import { imageBaseStage } from './stages/image-base.js';
 import { stageModulesStage } from './stages/stage-modules.js';
 import { buildToolsStage } from './stages/build-tools.js';
 import { installFeaturesStage, overlayStage } from './stages/install-features.js';
+import { earlyMicrocodeStage } from './stages/early-microcode.js';
 import { assembleStage } from './stages/assemble.js';
 import { installInitramfsStage } from './stages/install-initramfs.js';
 
@@ -26,6 +27,7 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
   buildToolsStage,
   installFeaturesStage,
   overlayStage,
+  earlyMicrocodeStage,
   assembleStage,
   installInitramfsStage,
 ];

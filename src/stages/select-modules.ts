@@ -8,15 +8,25 @@ import { loadModuleIndex } from '../kmod/module-index.js';
 import { resolveModules } from '../kmod/resolver.js';
 import { renderSoftdeps } from '../kmod/softdep.js';
 import { enabledFeatures } from '../features/registry.js';
+import { hostOnlyModules } from '../hostonly/host-only.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
 export async function requestedModules(ctx: BuildContext, groupsText: string): Promise<string[]> {
+  const fromGroups = groupModules(moduleGroups(groupsText), ctx.moduleGroupOverrides);
+  return [...new Set([...fromGroups, ...featureModules(ctx, groupsText)])];
+}
+
+/** Modules the enabled features need; a feature may name a group ("MODULES_NET") or a module. */
+function featureModules(ctx: BuildContext, groupsText: string): string[] {
   const groups = moduleGroups(groupsText);
-  const fromGroups = groupModules(groups, ctx.moduleGroupOverrides);
-  const fromFeatures = enabledFeatures(ctx).flatMap((f) => f.modules?.(ctx) ?? []);
-  // A feature may name a group ("MODULES_CRYPTO") or a module.
-  const expanded = fromFeatures.flatMap((n) => (groups.has(n) ? groupModules(new Map([[n, groups.get(n)!]]), new Map()) : [n]));
-  return [...new Set([...fromGroups, ...expanded])];
+  return enabledFeatures(ctx)
+    .flatMap((f) => f.modules?.(ctx) ?? [])
+    .flatMap((n) => (groups.has(n) ? groupModules(new Map([[n, groups.get(n)!]]), overridesOf(ctx, n)) : [n]));
+}
+
+/** The conf's MODULES_X / AMODULES_X for one group only (other overrides would add their groups). */
+function overridesOf(ctx: BuildContext, group: string): Map<string, string> {
+  return new Map([...ctx.moduleGroupOverrides].filter(([k]) => k === group || k === `A${group}`));
 }
 
 export const selectModulesStage: Stage = {
@@ -26,9 +36,12 @@ export const selectModulesStage: Stage = {
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const index = await loadModuleIndex(kernel.moduleDir);
+    const groupsText = await readFile(defaultsPath('modules_load'), 'utf8');
     const requested = ctx.settings.ALLRAMDISKMODULES
       ? index.allModuleNames()
-      : await requestedModules(ctx, await readFile(defaultsPath('modules_load'), 'utf8'));
+      : ctx.settings.HOSTONLY
+        ? [...new Set([...(await hostOnlyModules({ moduleDir: kernel.moduleDir, index, log: ctx.log })), ...featureModules(ctx, groupsText)])]
+        : await requestedModules(ctx, groupsText);
     const plan = resolveModules(index, requested);
     warnMissing(ctx, plan.missing, kernel.moduleDir);
     plan.modprobeConf = renderSoftdeps(index.configSoftdeps);

@@ -1,0 +1,50 @@
+import type { Feature } from './feature.js';
+import { addHostBinary } from '../elf/add-host-binary.js';
+import { findHostTool, requireHostTool } from '../elf/host-tool.js';
+
+/**
+ * --luks: cryptsetup from the host (with its library closure) and the device-mapper crypt
+ * target with the ciphers LUKS uses by default. The boot side (30-luks.sh) opens crypt_root=
+ * as /dev/mapper/root, with a typed passphrase or a key file (root_key=, root_keydev=).
+ *
+ * Built from a gkbuild it would need static libcryptsetup, libdevmapper, json-c, argon2,
+ * popt, libuuid, libblkid and a crypto backend: Debian's binary plus closure is the
+ * pragmatic source.
+ */
+export const LUKS_MODULES = [
+  'dm_mod',
+  'dm_crypt',
+  // aes-xts-plain64 is LUKS2's default; cbc/essiv for older LUKS1 volumes.
+  'aes',
+  'aesni_intel',
+  'xts',
+  'ecb',
+  'cbc',
+  'essiv',
+  'sha256',
+  'sha512',
+  // libcryptsetup decrypts key slots through AF_ALG sockets.
+  'af_alg',
+  'algif_skcipher',
+  'algif_hash',
+];
+
+export function createLuksFeature(opts: { toolPath?: readonly string[] } = {}): Feature {
+  return {
+    name: 'luks',
+    enabled: (ctx) => ctx.settings.LUKS,
+    modules: () => LUKS_MODULES,
+    async install(ctx, image) {
+      const cryptsetup = await requireHostTool('cryptsetup', '--luks', 'install cryptsetup-bin', opts.toolPath);
+      // glibc dlopens libgcc_s when a thread exits by cancellation (cryptsetup's argon2 threads).
+      const added = await addHostBinary(image, cryptsetup, 'sbin/cryptsetup', { dlopened: ['libgcc_s.so.1'] });
+      ctx.log.debug(`luks: ${cryptsetup} with ${added.libraries.length} library entries`);
+      // dmsetup helps in the rescue shell (dmsetup table, remove); optional.
+      const dmsetup = await findHostTool('dmsetup', opts.toolPath);
+      if (dmsetup) await addHostBinary(image, dmsetup, 'sbin/dmsetup');
+    },
+    initFragment: '30-luks.sh',
+  };
+}
+
+export const luksFeature = createLuksFeature();
