@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootFixture, type BootFixture } from '../fixture.js';
 import { bootImage, initLines, type BootOptions, type BootResult } from '../qemu.js';
-import { buildImageOk, listImage } from '../build-image.js';
+import { buildImage, buildImageOk, listImage } from '../build-image.js';
 import { storageDisks, mdadmConf, STORAGE, type StorageDisks } from './disks.js';
 
 let fx: BootFixture;
@@ -52,6 +52,14 @@ const typePassphrase = (times = 1, text: string = STORAGE.passphrase) =>
 const rootMount = (out: string) => /TSGK-ROOT-MOUNT: (.*)/.exec(out)?.[1] ?? '';
 
 describe('storage roots', () => {
+  test('--zfs on a host without zpool: the build stops naming it, nothing installed', () => {
+    const r = buildImage(fx, ['--zfs'], 'zfs-missing');
+    timings.push(`build --zfs without zpool: exit ${r.exitCode} after ${r.ms} ms`);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.output).toContain('--zfs needs zpool');
+    expect(r.bootDirEntries).toEqual([]);
+  });
+
   test('image contents: tools with their libraries, modules, fragments', () => {
     const files = listImage(storageImage());
     for (const f of ['sbin/cryptsetup', 'sbin/lvm', 'sbin/mdadm', 'sbin/btrfs', 'etc/lvm/lvm.conf', 'lib64/ld-linux-x86-64.so.2']) expect(files).toContain(f);
@@ -69,6 +77,8 @@ describe('storage roots', () => {
     });
     expect(r.reachedRoot, initLines(r.output)).toBe(true);
     expect(r.output).toContain('luks: /dev/vda is open as /dev/mapper/root');
+    // Echo was off while the passphrase was typed.
+    expect(r.output).not.toContain(STORAGE.passphrase);
     expect(rootMount(r.output)).toMatch(/^\/dev\/mapper\/root \/ ext4/);
   });
 

@@ -1,0 +1,109 @@
+# shellcheck shell=sh
+# ZFS (--zfs): on `dozfs` (or a root=ZFS... root), load zfs and import the pools without
+# mounting anything, then mount the root dataset:
+#   root=ZFS=pool/dataset   that dataset
+#   root=ZFS                the dataset the pool's bootfs property names
+#   dozfs=cache             import the pools in /etc/zfs/zpool.cache instead of scanning
+#   dozfs=force             import pools last used by another host (zpool import -f)
+# A dataset is not a block device, so for a ZFS root this fragment supplies the init's
+# wait-for-root and mount-root steps (gk_wait_root, gk_mount_root) with ZFS versions.
+
+ZFS_CACHE=/etc/zfs/zpool.cache
+
+zfs_modules() {
+	[ "$GK_NOMODULES" = 1 ] && return 0
+	[ -d "/lib/modules/$(uname -r)" ] || return 0
+	grep -qw zfs /proc/filesystems 2>/dev/null && return 0
+	gk_load_named_modules zfs zfs
+}
+
+zfs_import() {
+	zi_mode=$(gk_cmdline_get dozfs)
+	zi_force=
+	[ "$zi_mode" = force ] && zi_force=-f
+	if [ "$zi_mode" = cache ] && [ -r "$ZFS_CACHE" ]; then
+		gk_info "zfs: importing the pools in $ZFS_CACHE"
+		# shellcheck disable=SC2086 # zi_force is one word or nothing
+		zpool import -N -a $zi_force -c "$ZFS_CACHE" || gk_warn "zfs: importing from $ZFS_CACHE failed"
+	else
+		gk_info "zfs: importing pools"
+		# shellcheck disable=SC2086
+		zpool import -N -a $zi_force || gk_warn "zfs: 'zpool import -N -a' failed"
+	fi
+	if [ "$REAL_ROOT" = ZFS ]; then
+		zi_bootfs=$(zfs_bootfs)
+		if [ -z "$zi_bootfs" ]; then
+			gk_warn "zfs: root=ZFS, but no imported pool sets bootfs"
+			return 1
+		fi
+		gk_info "zfs: root is the pool's bootfs $zi_bootfs"
+		REAL_ROOT=ZFS=$zi_bootfs
+	fi
+	return 0
+}
+
+# First bootfs property that is set among the imported pools.
+zfs_bootfs() {
+	zpool list -H -o bootfs 2>/dev/null | while read -r zb_fs; do
+		[ -n "$zb_fs" ] && [ "$zb_fs" != - ] && {
+			echo "$zb_fs"
+			break
+		}
+	done
+}
+
+# The dataset named by REAL_ROOT=ZFS=..., once `zfs list` knows it.
+zfs_root_dataset() {
+	zrd_ds=${REAL_ROOT#ZFS=}
+	zfs list -H -o name "$zrd_ds" >/dev/null 2>&1 || return 1
+	echo "$zrd_ds"
+}
+
+zfs_wait_root() {
+	zwr_timeout=$(gk_root_timeout)
+	gk_info "waiting up to $zwr_timeout s for ZFS dataset ${REAL_ROOT#ZFS=}"
+	zwr_deadline=$(($(gk_uptime) + zwr_timeout))
+	while :; do
+		GK_ROOT_DEV=$(zfs_root_dataset) && return 0
+		[ "$(gk_uptime)" -ge "$zwr_deadline" ] && break
+		gk_run_hooks root_wait
+		sleep 1
+	done
+	gk_fail "ZFS dataset ${REAL_ROOT#ZFS=} did not appear within $zwr_timeout s" \
+		"zfs list ${REAL_ROOT#ZFS=} after zpool import; imported pools: $(zpool list -H -o name 2>/dev/null | tr '\n' ' ')"
+	return 1
+}
+
+# mountpoint=legacy datasets mount like any filesystem; others need the zfsutil option.
+zfs_mount_root() {
+	mkdir -p "$GK_NEWROOT"
+	zmr_opts=$GK_MOUNT_MODE
+	[ -n "$ROOTFLAGS" ] && zmr_opts="$zmr_opts,$ROOTFLAGS"
+	[ "$(zfs get -H -o value mountpoint "$GK_ROOT_DEV" 2>/dev/null)" = legacy ] || zmr_opts="zfsutil,$zmr_opts"
+	gk_info "modules loaded: $(gk_loaded_modules)"
+	gk_info "mounting ZFS dataset $GK_ROOT_DEV ($zmr_opts) on $GK_NEWROOT"
+	mount -t zfs -o "$zmr_opts" "$GK_ROOT_DEV" "$GK_NEWROOT" && return 0
+	gk_fail "could not mount ZFS dataset $GK_ROOT_DEV" "mount -t zfs -o $zmr_opts $GK_ROOT_DEV $GK_NEWROOT"
+	return 1
+}
+
+zfs_wanted() {
+	gk_cmdline_has dozfs && return 0
+	gk_cmdline_get dozfs >/dev/null && return 0
+	case "$REAL_ROOT" in
+	ZFS | ZFS=*) return 0 ;;
+	esac
+	return 1
+}
+
+if zfs_wanted; then
+	gk_hooks_modules="$gk_hooks_modules zfs_modules"
+	gk_hooks_pre_root="$gk_hooks_pre_root zfs_import"
+	case "$REAL_ROOT" in
+	ZFS | ZFS=*)
+		# Replace the block-device versions of these two steps for this boot.
+		gk_wait_root() { zfs_wait_root; }
+		gk_mount_root() { zfs_mount_root; }
+		;;
+	esac
+fi
