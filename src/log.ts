@@ -87,12 +87,12 @@ export class Logger {
   /** Transient progress on a TTY (a single rewritten line); silent elsewhere. */
   progress(text: string): void {
     if (this.opts.level < 1 || !process.stderr.isTTY) return;
-    const width = process.stderr.columns ?? 80;
+    const width = process.stderr.columns || 80;
     process.stderr.write('\r' + text.slice(0, width - 1).padEnd(width - 1) + '\r');
   }
 
   clearProgress(): void {
     if (this.opts.level < 1 || !process.stderr.isTTY) return;
-    process.stderr.write('\r' + ' '.repeat((process.stderr.columns ?? 80) - 1) + '\r');
+    process.stderr.write('\r' + ' '.repeat((process.stderr.columns || 80) - 1) + '\r');
   }
 }

@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isGkError } from '../errors.js';
+import { userErrorFromErrno } from '../safety/errno-errors.js';
 import { addTableOptions, moveLeadingOptions } from './options.js';
 import type { CommandName } from '../context.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** package.json is two levels up from src/cli (tests) and three from dist/src/cli (the installed CLI). */
+function readPackageJson(): { version: string } {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'tsgenkernel') return pkg;
+    } catch {
+      // try the other layout
+    }
+  }
+  return { version: 'unknown' };
+}
+const pkg = readPackageJson();
 
 const BUILD_COMMANDS: Array<{ name: CommandName; aliases?: string[]; summary: string }> = [
   { name: 'all', summary: 'configure, compile and install the kernel and its modules, then build and install the initramfs' },
@@ -32,6 +45,22 @@ export function buildProgram(): Command {
     .option('--cat <path>', 'print one file of the image instead of the listing')
     .exitOverride()
     .action(async (image: string, opts: { cat?: string }) => (await import('./inspect.js')).inspect(image, opts));
+  addTableOptions(program.command('check').description('report what an initramfs build would do and everything that would make it fail, without building').exitOverride()).action(
+    async (opts: Record<string, unknown>) => (await import('./check.js')).check(opts),
+  );
+  program
+    .command('completion')
+    .description('print a bash completion script generated from the option table')
+    .argument('<shell>', 'bash')
+    .exitOverride()
+    .action(async (shell: string) => (await import('./completion.js')).printCompletion(program, shell));
+  program
+    .command('manpage')
+    .description('print the tsgenkernel(8) manual page (roff), generated from the option table')
+    .exitOverride()
+    .action(async () => {
+      process.stdout.write((await import('./manpage.js')).manPage(program, { version: pkg.version }));
+    });
   return program;
 }
 
@@ -53,9 +82,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    if (isGkError(err)) {
-      process.stderr.write(`tsgenkernel: ${err.oneLine()}\n`);
-      process.exitCode = err.exitCode;
+    const userError = isGkError(err) ? err : userErrorFromErrno(err);
+    if (userError) {
+      process.stderr.write(`tsgenkernel: ${userError.oneLine()}\n`);
+      process.exitCode = userError.exitCode;
       return;
     }
     process.stderr.write(`tsgenkernel: internal error: ${(err as Error).stack ?? String(err)}\n`);

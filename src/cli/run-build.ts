@@ -4,12 +4,14 @@ import { runPipeline, runCleanups } from '../pipeline.js';
 import { stagesFor } from '../pipelines.js';
 import { cliValues } from './options.js';
 import { printPlan } from './plan.js';
+import { holdBootDir } from '../safety/hold-boot-dir.js';
 
 /** Runs one build command end to end and prints its summary. */
 export async function runBuild(command: CommandName, opts: Record<string, unknown>): Promise<void> {
   const started = performance.now();
   const ctx = await createBuildContext(command, { ...cliValues(opts), configFile: opts.config as string | undefined });
   try {
+    holdBootDir(ctx);
     await runPipeline(ctx, stagesFor(command));
   } finally {
     await runCleanups(ctx);

@@ -28,13 +28,16 @@ const DEFAULT_SEGMENT = 32 * 1024 * 1024;
 export async function writeImage(tree: ImageTree, dest: string, opts: WriteImageOptions): Promise<WrittenImage> {
   const out = createWriteStream(dest, { mode: 0o600 });
   const outDone = finished(out);
+  outDone.catch(() => undefined); // its error is writeError, rethrown below; unobserved it would crash the process
   // Surface write errors (ENOSPC) from whichever await is pending.
   let writeError: Error | undefined;
   out.on('error', (e) => (writeError = e));
   let uncompressed = 0;
   let ino = 1;
-  const counted = (archive: Readable): Readable =>
-    archive.pipe(
+  const counted = (archive: Readable): Readable => {
+    // .pipe() does not forward errors: without this, a source file that cannot be read makes the
+    // archive emit an 'error' nobody listens to, which kills the process instead of failing the build.
+    const t = archive.pipe(
       new Transform({
         transform(chunk: Buffer, _enc, cb) {
           uncompressed += chunk.length;
@@ -42,6 +45,9 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
         },
       }),
     );
+    archive.on('error', (e) => t.destroy(e));
+    return t;
+  };
   try {
     if (opts.early && opts.early.size > 0) {
       const earlyEntries = opts.early.sorted();

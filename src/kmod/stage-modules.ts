@@ -60,6 +60,10 @@ export async function stageModules(
     if (!opts.decompress || compression === 'none') {
       // Byte-for-byte: the kernel's copy stays what it shipped (signatures included).
       await copyFile(src, dest).catch((err: NodeJS.ErrnoException) => {
+        // copyFile fails on either side; a full or read-only temp dir is not the module's fault.
+        if (err.code === 'ENOSPC' || err.code === 'EDQUOT' || err.code === 'EROFS') {
+          throw new GkError(`cannot write ${dest} (${err.code})`, 'free space in the temp dir, or pass --tmpdir=DIR on a larger filesystem');
+        }
         throw new GkError(`kernel module ${src} cannot be read (${err.code ?? err.message})`, 'reinstall the kernel modules, or run depmod so modules.dep matches the files');
       });
       return;

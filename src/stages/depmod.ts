@@ -1,25 +1,21 @@
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
-import { checkModuleIndex, depmodNeeded, runDepmod } from '../kmod/index-health.js';
+import { requireCurrentIndex } from '../safety/index-guard.js';
 
 /**
- * Makes sure the kernel's own module indexes exist and match the files on disk before anything
- * is selected from them. depmod runs only when modules.dep is missing or older than a module,
- * and only after the compression check has passed, so a tree it cannot read is never touched.
+ * The kernel's own module indexes must exist and match the files on disk before anything is
+ * selected from them. An initramfs build never rewrites the user's module tree: a missing, empty
+ * or stale modules.dep is refused with the exact depmod command to run. (`tsgenkernel all` indexes
+ * the modules it installs itself, in modules-install.) The image's own indexes are made by depmod
+ * on the staged copy, in copy-modules.
  */
 export const depmodStage: Stage = {
-  name: 'depmod',
-  describe: 'index the module tree when its modules.dep is missing or stale, then check it',
+  name: 'module index',
+  describe: "check the kernel's modules.dep exists and matches the module files",
   enabled: (ctx) => ctx.settings.RAMDISKMODULES && need(ctx, 'kernel').config.enabled('MODULES'),
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
-    let detail = 'indexes up to date';
-    if (await depmodNeeded(kernel.moduleDir)) {
-      if (ctx.dryRun) return 'would run depmod (indexes missing or stale)';
-      await runDepmod(ctx.settings.KERNEL_MODULES_PREFIX || '/', kernel.version, ctx.log);
-      detail = 'depmod ran';
-    }
-    await checkModuleIndex(kernel.moduleDir, kernel.moduleCompression);
-    return detail;
+    const health = await requireCurrentIndex(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, kernel.moduleCompression);
+    return `${health.indexed} modules indexed`;
   },
 };

@@ -12,6 +12,7 @@ import { expandFilename } from '../install/filenames.js';
  */
 export const installInitramfsStage: Stage = {
   name: 'install',
+  commit: true,
   describe: 'install the image into the boot dir atomically, keeping the previous one as .old',
   enabled: (ctx) => !ctx.dryRun,
   async run(ctx) {

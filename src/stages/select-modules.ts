@@ -9,6 +9,7 @@ import { resolveModules } from '../kmod/resolver.js';
 import { renderSoftdeps } from '../kmod/softdep.js';
 import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
+import { checkExplicitModules } from '../safety/requested-modules.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
 export async function requestedModules(ctx: BuildContext, groupsText: string): Promise<string[]> {
@@ -43,6 +44,7 @@ export const selectModulesStage: Stage = {
         ? [...new Set([...(await hostOnlyModules({ moduleDir: kernel.moduleDir, index, log: ctx.log })), ...featureModules(ctx, groupsText)])]
         : await requestedModules(ctx, groupsText);
     const plan = resolveModules(index, requested);
+    checkExplicitModules(ctx.moduleGroupOverrides, plan.missing, kernel.moduleDir);
     warnMissing(ctx, plan.missing, kernel.moduleDir);
     plan.modprobeConf = renderSoftdeps(index.configSoftdeps);
     ctx.modules = plan;

@@ -69,6 +69,7 @@ describe('boot: images built by tsgenkernel initramfs', () => {
     const r = await boot('1 kept .ko.zst, root=/dev/vda', img, 'root=/dev/vda');
     expect(r.reachedRoot, initLines(r.output)).toBe(true);
     const loaded = loadedModules(r.output);
+    timings.push(`1 console: modules loaded: ${loaded.join(' ')}`);
     expect(loaded).toContain('virtio_blk');
     expect(loaded).toContain('ext4');
   }, 900_000);
@@ -123,6 +124,8 @@ describe('boot: images built by tsgenkernel initramfs', () => {
     const r = await boot('4b forced busybox + .ko.zst', forced, 'root=/dev/vda gk.emergency=poweroff');
     expect(r.reachedRoot).toBe(false);
     expect(r.timedOut, initLines(r.output)).toBe(false);
+    const evidence = r.output.split(/\r?\n/).find((l) => /invalid module format|Invalid ELF header magic/i.test(l));
+    timings.push(`4b console: ${evidence?.trim() ?? '(no module format error shown)'}`);
     expect(r.output).toMatch(/invalid module format|Invalid ELF header magic/i);
     expect(r.output).toContain('BOOT FAILED');
   }, 900_000);

@@ -118,3 +118,15 @@ export function buildArgs(d: BuildDirs, extra: readonly string[] = []): string[]
 export function lockFileOf(boot: string): string {
   return lockPathFor(boot);
 }
+
+/** The Debian config with symbols switched: `on` become =y, `off` become "is not set" (each appears once). */
+export function debianConfigWith(on: readonly string[], off: readonly string[] = []): string {
+  const touched = new Set([...on, ...off]);
+  const kept = readFileSync(DEBIAN_CONFIG, 'utf8')
+    .split('\n')
+    .filter((l) => {
+      const m = /^(?:# )?(CONFIG_[A-Z0-9_]+)[= ]/.exec(l);
+      return !(m && touched.has(m[1]!));
+    });
+  return [...kept, ...on.map((s) => `${s}=y`), ...off.map((s) => `# ${s} is not set`)].join('\n') + '\n';
+}

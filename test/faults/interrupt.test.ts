@@ -79,6 +79,6 @@ describe('interrupting a build leaves the boot dir and the module tree as they w
   }, 60_000);
 
   it('SIGTERM while the module index is being checked', async () => {
-    expectCleanStop(await interruptAfter(/module compression .*\n/, 'SIGTERM'), 'SIGTERM', /depmod|select modules/);
+    expectCleanStop(await interruptAfter(/module compression .*\n/, 'SIGTERM'), 'SIGTERM', /depmod|module index|select modules/);
   }, 60_000);
 });

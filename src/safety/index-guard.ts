@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { GkError } from '../errors.js';
+import type { ModuleCompression } from '../kmod/compression.js';
+import { checkModuleIndex, depmodNeeded, type ModuleIndexHealth } from '../kmod/index-health.js';
+
+/**
+ * An initramfs build reads the module tree and never writes it (the issue's promise, and the
+ * design's: nothing is written before the last step). So an index that is missing, empty, names
+ * files that are not there, points outside the tree, or is older than the modules is not
+ * silently regenerated in place: the build stops and says which depmod to run. `tsgenkernel all`
+ * and `kernel` still index their freshly installed modules (modules-install runs depmod on its
+ * staging tree before swapping it in).
+ */
+export async function requireCurrentIndex(moduleDir: string, kv: string, prefix: string, compression: ModuleCompression): Promise<ModuleIndexHealth> {
+  // The specific complaints first (missing, empty, ghosts, ../ escapes): checkModuleIndex only reads.
+  const health = await checkModuleIndex(moduleDir, compression);
+  if (await depmodNeeded(moduleDir)) {
+    const why = health.unindexed.length
+      ? `does not list ${health.unindexed.length} installed module file${health.unindexed.length > 1 ? 's' : ''} (first ${health.unindexed[0]})`
+      : 'is older than module files installed since';
+    throw new GkError(`${join(moduleDir, 'modules.dep')} ${why}: the module index is stale`, depmodCommand(kv, prefix));
+  }
+  return health;
+}
+
+function depmodCommand(kv: string, prefix: string): string {
+  const base = prefix && prefix !== '/' ? `-b '${prefix.replace(/'/g, `'\\''`)}' ` : '';
+  return `run \`depmod ${base}${kv}\` first (an initramfs build reads the module tree, it does not rewrite it)`;
+}

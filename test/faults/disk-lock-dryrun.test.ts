@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixtures.js';
+import { processStartTicks } from '../../src/safety/process-info.js';
+import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, startCli, type BuildDirs } from './cli-harness.js';
+
+const MODULES = ['virtio_blk', 'ext4'];
+let work: string;
+let tree: ModuleTreeFixture;
+const mounts: string[] = [];
+
+beforeAll(async () => {
+  assertBuilt();
+  work = mkdtempSync('/tmp/gk-disk-');
+  tree = await makeModuleTree('none', MODULES);
+}, 60_000);
+
+afterAll(async () => {
+  for (const m of mounts.reverse()) spawnSync('umount', [m]);
+  await tree?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function tmpfs(dir: string, size: string): string {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  mounts.push(dir);
+  return dir;
+}
+
+let n = 0;
+function dirs(over: Partial<BuildDirs> = {}): BuildDirs {
+  const root = join(work, `run-${++n}`);
+  mkdirSync(root);
+  const d: BuildDirs = { conf: smallConf(join(root, 'genkernel.conf'), MODULES), prefix: tree.baseDir, boot: join(root, 'boot'), tmp: join(root, 'tmp'), log: join(root, 'log'), ...over };
+  mkdirSync(d.boot, { recursive: true });
+  mkdirSync(d.tmp, { recursive: true });
+  return d;
+}
+
+/** A previous image that cannot be confused with a new one, and its symlink. */
+function previousImage(boot: string, bytes: number): Buffer {
+  const data = randomBytes(bytes);
+  writeFileSync(join(boot, `initramfs-${KV}.img`), data);
+  symlinkSync(`initramfs-${KV}.img`, join(boot, 'initramfs'));
+  return data;
+}
+
+describe('a disk that fills up', () => {
+  it('in the boot dir while the new image is copied in: the old image stays, no temp file is left', () => {
+    const d = dirs({ boot: tmpfs(join(work, 'small-boot'), '2M') });
+    const old = previousImage(d.boot, 600_000);
+    const before = snapshot(d.boot);
+    // Uncompressed, the image (2.7 MiB) cannot fit beside the old one.
+    const r = runCli(buildArgs(d, ['--no-compress-initramfs', '--symlink']));
+    expect(r.code, r.stderr).toBe(1);
+    expect(oneLineError(r)).toMatch(/no space left in .*small-boot while installing initramfs-6\.1\.0-56-amd64\.img; the previous initramfs-6\.1\.0-56-amd64\.img is untouched — free space/);
+    expect(snapshot(d.boot)).toEqual(before);
+    expect(readFileSync(join(d.boot, `initramfs-${KV}.img`)).equals(old)).toBe(true);
+    expect(readdirSync(d.tmp)).toEqual([]);
+    expect(existsSync(lockFileOf(d.boot))).toBe(false);
+  });
+
+  it('in the temp dir while the image is written: a one-line error, nothing installed, nothing left', () => {
+    const d = dirs({ tmp: tmpfs(join(work, 'small-tmp'), '3M') });
+    previousImage(d.boot, 1000);
+    const before = snapshot(d.boot);
+    const r = runCli(buildArgs(d, ['--no-compress-initramfs']));
+    expect(r.code, r.stderr).toBe(1);
+    expect(oneLineError(r)).toMatch(/no space left .* — free space there, or point --tmpdir=DIR/);
+    expect(snapshot(d.boot)).toEqual(before);
+    expect(readdirSync(d.tmp)).toEqual([]);
+  });
+
+  it('the same build succeeds once there is room (the failures above are about space only)', () => {
+    const d = dirs({ boot: tmpfs(join(work, 'roomy-boot'), '8M') });
+    previousImage(d.boot, 600_000);
+    const r = runCli(buildArgs(d, ['--no-compress-initramfs', '--symlink']));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(d.boot).sort()).toEqual(['initramfs', `initramfs-${KV}.img`, `initramfs-${KV}.img.old`]);
+  });
+});
+
+describe('one run per boot dir', () => {
+  it('a second run is refused while a first one writes the same boot dir, and told who holds it', async () => {
+    const d = dirs();
+    previousImage(d.boot, 1000);
+    // The first run: every Debian module, slow enough to still be running when the second starts.
+    const first = startCli([...buildArgs({ ...d, prefix: '/' }, ['--all-ramdisk-modules', '--loglevel=2']).filter((a) => !a.startsWith('--kernel-modules-prefix'))]);
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      first.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/select modules/.test(err)) resolve();
+      });
+      first.on('exit', () => reject(new Error(`first run ended early: ${err}`)));
+    });
+    try {
+      const second = runCli(buildArgs({ ...d, tmp: join(d.tmp, '..', 'tmp2') }));
+      expect(second.code).toBe(1);
+      const line = oneLineError(second);
+      expect(line).toContain(`another tsgenkernel run is writing ${d.boot}: pid ${first.pid} (tsgenkernel initramfs --config=`);
+      expect(line).toMatch(/started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+      expect(line).toContain(`— wait for it to finish, or stop it (kill ${first.pid})`);
+    } finally {
+      first.kill('SIGINT');
+      await new Promise((r) => first.on('exit', r));
+    }
+    expect(existsSync(lockFileOf(d.boot))).toBe(false);
+  }, 60_000);
+
+  it('a lock left by a run that died is taken over with a note', () => {
+    const d = dirs();
+    const dead = spawnSync('sh', ['-c', 'echo $$']);
+    const pid = Number(String(dead.stdout).trim());
+    writeFileSync(lockFileOf(d.boot), JSON.stringify({ pid, startTicks: 1, command: 'tsgenkernel initramfs --luks', started: '2026-01-01T00:00:00.000Z', bootdir: d.boot }));
+    const r = runCli(buildArgs(d));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`WARNING: took over a stale lock on .*: pid ${pid} \\(tsgenkernel initramfs --luks\\), started 2026-01-01T00:00:00.000Z is no longer running`));
+    expect(existsSync(lockFileOf(d.boot))).toBe(false);
+  });
+
+  it('a lock held by a live process that is not a build (fake holder) still blocks', () => {
+    const d = dirs();
+    const holder = spawn('sleep', ['20']);
+    try {
+      writeFileSync(lockFileOf(d.boot), JSON.stringify({ pid: holder.pid, startTicks: processStartTicks(holder.pid!), command: 'tsgenkernel all', started: '2026-02-03T04:05:06.000Z', bootdir: d.boot }));
+      const r = runCli(buildArgs(d));
+      expect(r.code).toBe(1);
+      expect(oneLineError(r)).toContain(`pid ${holder.pid} (tsgenkernel all), started 2026-02-03T04:05:06.000Z`);
+      expect(readdirSync(d.boot)).toEqual([]);
+    } finally {
+      holder.kill();
+      rmSync(lockFileOf(d.boot), { force: true });
+    }
+  });
+});
+
+describe('--dry-run', () => {
+  it('prints the plan and writes nothing: boot dir, module tree, temp dir, cache, lock', () => {
+    const d = dirs();
+    previousImage(d.boot, 1000);
+    const cache = join(d.tmp, '..', 'cache');
+    const before = { boot: snapshot(d.boot), tree: snapshot(tree.baseDir), tmp: snapshot(d.tmp) };
+    const r = runCli(buildArgs(d, ['--dry-run']));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^kernel 6\.1\.0-56-amd64/m);
+    expect(r.stdout).toMatch(/kernel\/drivers\/block\/virtio_blk\.ko/);
+    expect(r.stdout).toMatch(/kernel\/fs\/ext4\/ext4\.ko/);
+    expect(snapshot(d.boot)).toEqual(before.boot);
+    expect(snapshot(tree.baseDir)).toEqual(before.tree);
+    expect(snapshot(d.tmp)).toEqual(before.tmp);
+    expect(existsSync(cache)).toBe(false);
+    expect(existsSync(lockFileOf(d.boot))).toBe(false);
+  });
+});
