@@ -61,7 +61,7 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `real build (${skipReas
     t0 = performance.now();
     const own = (await ensureTools(ctx, ['busybox'])).get('busybox')!;
     const ownTime = seconds(t0);
-    expect(own.cached).toBe(false);
+    // (Built here, or already by the global setup: the shared cache may hold it either way.)
     expect(own.key).not.toBe(busybox.key);
     const ownBin = join(own.root, 'bin', 'busybox');
     expect(await busyboxApplets(ownBin)).toEqual(expect.arrayContaining(['sbin/modprobe', 'sbin/insmod', 'sbin/rmmod', 'sbin/lsmod', 'sbin/depmod', 'sbin/modinfo']));

@@ -2,11 +2,22 @@ import { readdir, readlink, lstat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { ImageTree } from './image-tree.js';
 
+export interface AddTreeOptions {
+  /**
+   * Modes for trees we wrote ourselves (staged modules): fixed values instead of what the
+   * builder's umask left on disk, so the same input gives the same image. Absent = keep the
+   * host's modes (an --initramfs-overlay says what it wants).
+   */
+  fileMode?: number;
+  dirMode?: number;
+}
+
 /**
- * Adds everything under `hostDir` to the image below `imagePrefix`, keeping modes and symlinks.
- * Files are referenced, not read: the archive writer streams them later. Returns the file count.
+ * Adds everything under `hostDir` to the image below `imagePrefix`, keeping symlinks, and modes
+ * unless told otherwise. Files are referenced, not read: the archive writer streams them later.
+ * Returns the file count.
  */
-export async function addHostTree(image: ImageTree, hostDir: string, imagePrefix = ''): Promise<number> {
+export async function addHostTree(image: ImageTree, hostDir: string, imagePrefix = '', opts: AddTreeOptions = {}): Promise<number> {
   let files = 0;
   const walk = async (dir: string, rel: string): Promise<void> => {
     const names = (await readdir(dir)).sort();
@@ -15,12 +26,12 @@ export async function addHostTree(image: ImageTree, hostDir: string, imagePrefix
       const inImage = posix.join(imagePrefix, rel, name);
       const st = await lstat(host);
       if (st.isDirectory()) {
-        image.ensureDir(inImage, st.mode & 0o7777);
+        image.ensureDir(inImage, opts.dirMode ?? st.mode & 0o7777);
         await walk(host, posix.join(rel, name));
       } else if (st.isSymbolicLink()) {
         image.addSymlink(inImage, await readlink(host));
       } else if (st.isFile()) {
-        image.addFile(inImage, host, st.mode & 0o7777);
+        image.addFile(inImage, host, opts.fileMode ?? st.mode & 0o7777);
         files++;
       }
     }

@@ -19,7 +19,7 @@ export const stageModulesStage: Stage = {
     const root = join(ctx.paths.tmp, 'modules-root');
     const staged = await stageModules(plan, kernel.moduleDir, root, kernel.version, { decompress: ctx.settings.DECOMPRESS_MODULES }, ctx.log);
     const image = need(ctx, 'image');
-    await addHostTree(image, join(root, 'lib'), 'lib');
+    await addHostTree(image, join(root, 'lib'), 'lib', { fileMode: 0o644, dirMode: 0o755 });
     if (plan.modprobeConf) image.addFile('etc/modprobe.d/tsgenkernel-softdep.conf', Buffer.from(plan.modprobeConf), 0o644);
     const mib = (staged.bytes / 1048576).toFixed(1);
     return `${plan.modules.length} modules, ${mib} MiB${ctx.settings.DECOMPRESS_MODULES ? ' decompressed' : ' as shipped'}`;
