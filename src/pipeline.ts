@@ -94,14 +94,9 @@ export async function runPipeline(ctx: BuildContext, stages: readonly Stage[]): 
   return timings;
 }
 
-/**
- * The stages that move results into the boot dir or the module tree. They should say so with
- * `commit: true`; until all do, the known ones are recognised by name, since treating an
- * install as abandonable could leave a kernel without its System.map.
- */
-const COMMIT_STAGE_NAMES = new Set(['install', 'kernel-install', 'modules-install']);
+/** Stages that move results into the boot dir or the module tree say so with `commit: true`. */
 export function isCommit(stage: Stage): boolean {
-  return stage.commit ?? COMMIT_STAGE_NAMES.has(stage.name);
+  return stage.commit === true;
 }
 
 const ignore = (): void => undefined;

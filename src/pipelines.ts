@@ -12,6 +12,11 @@ import { installFeaturesStage, overlayStage } from './stages/install-features.js
 import { earlyMicrocodeStage } from './stages/early-microcode.js';
 import { assembleStage } from './stages/assemble.js';
 import { installInitramfsStage } from './stages/install-initramfs.js';
+import { kernelConfigureStage } from './stages/kernel-configure.js';
+import { kernelCompileStage } from './stages/kernel-compile.js';
+import { kernelInstallStage } from './stages/kernel-install.js';
+import { modulesInstallStage } from './stages/modules-install.js';
+import { mountBootStage, unmountBootStage } from './install/mountboot.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -32,20 +37,25 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
   installInitramfsStage,
 ];
 
-export function stagesFor(command: CommandName): readonly Stage[] {
-  switch (command) {
-    case 'initramfs':
-      return [preflightStage, ...INITRAMFS_PIPELINE];
-    case 'all':
-    case 'kernel':
-    case 'bzImage':
-      return KERNEL_PIPELINES[command];
-  }
-}
+/**
+ * configure → the module compression check (before an hour of compiling) → compile →
+ * modules_install (into a staging tree, swapped in whole). The kernel image is installed into the
+ * boot dir last: with `all`, right before the initramfs, so a failed initramfs build leaves the
+ * boot dir as it was. bzImage builds and installs the kernel image alone, as genkernel's does.
+ */
+const BUILD_KERNEL: readonly Stage[] = [kernelConfigureStage, checkModuleCompressionStage, kernelCompileStage, modulesInstallStage];
+const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModuleCompressionStage && s !== installInitramfsStage);
 
-/** Filled in by the kernel stages; see src/stages/kernel-*.ts. */
-const KERNEL_PIPELINES: Record<'all' | 'kernel' | 'bzImage', readonly Stage[]> = {
-  all: [],
-  kernel: [],
-  bzImage: [],
-};
+/**
+ * Every command starts by mounting the boot dir when fstab has it (--mountboot) and checking it
+ * is writable, so a non-root user hears it before any work; it ends by putting the mount back.
+ */
+export function stagesFor(command: CommandName): readonly Stage[] {
+  const middle: Record<CommandName, readonly Stage[]> = {
+    initramfs: INITRAMFS_PIPELINE,
+    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
+    kernel: [...BUILD_KERNEL, kernelInstallStage],
+    bzImage: [kernelConfigureStage, kernelCompileStage, kernelInstallStage],
+  };
+  return [mountBootStage, preflightStage, ...middle[command], unmountBootStage];
+}

@@ -3,6 +3,8 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { GkError } from '../errors.js';
+import { haveCommand } from '../exec.js';
+import { chooseCompressor, COMPRESSORS } from '../image/compressors.js';
 import type { Stage } from '../pipeline.js';
 import { chooseConfigSource, readConfigText, SYSTEM_CONFIG_LOCATIONS, type ConfigLocations } from '../kernel/config-source.js';
 import { enforceOptions } from '../kernel/enforce-options.js';
@@ -14,11 +16,8 @@ import { requiredKernelOptions } from '../kernel/required-options.js';
 
 export interface KernelConfigureDeps {
   locations?: ConfigLocations;
-  /**
-   * The compressor the image will really be written with, when `best`/`fastest` resolve to
-   * something other than required-options' SYMBOLIC_COMPRESSOR (the lead's compressor choice).
-   */
-  resolveCompressor?: (ctx: BuildContext) => string | undefined;
+  /** The compressor the image will be written with; by default the assemble stage's own choice. */
+  resolveCompressor?: (ctx: BuildContext) => Promise<string | undefined>;
 }
 
 /**
@@ -69,7 +68,7 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
       if (s.MENUCONFIG) await kernelMake(ctx, tree, ['menuconfig'], { interactive: true });
       if (s.NCONFIG) await kernelMake(ctx, tree, ['nconfig'], { interactive: true });
 
-      const required = requiredKernelOptions(s, deps.resolveCompressor?.(ctx));
+      const required = requiredKernelOptions(s, await (deps.resolveCompressor ?? imageCompressor)(ctx));
       const forced = await enforceOptions(configPath, required, async () => {
         await kernelMake(ctx, tree, ['olddefconfig']);
       });
@@ -82,6 +81,20 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
 }
 
 export const kernelConfigureStage = createKernelConfigureStage();
+
+/**
+ * What the assemble stage will pick, asked the same way but before the kernel config exists
+ * (every RD_ option counts as available, since the ones needed are about to be forced on):
+ * best/fastest become the first compressor of their list the host has tools for. A type whose
+ * tool is missing fails here, before the compile, rather than after it.
+ */
+async function imageCompressor(ctx: BuildContext): Promise<string | undefined> {
+  if (!ctx.settings.COMPRESS_INITRD) return undefined;
+  const tools = new Map<string, boolean>();
+  for (const c of Object.values(COMPRESSORS)) if (c.tool) tools.set(c.tool, await haveCommand(c.tool));
+  const choice = chooseCompressor(ctx.settings, undefined, (t) => tools.get(t) ?? false);
+  return choice.name === 'none' ? undefined : choice.name;
+}
 
 /**
  * Kbuild refuses an O= build when the source tree itself was configured; say so before any

@@ -23,6 +23,7 @@ export function createKernelInstallStage(deps: KernelInstallDeps = {}): Stage {
   const etcKernels = deps.etcKernelsDir ?? SYSTEM_CONFIG_LOCATIONS.etcKernelsDir;
   return {
     name: 'kernel-install',
+    commit: true,
     describe: 'install the kernel image, System.map and config into the boot dir',
     enabled: (ctx) => ctx.settings.INSTALL && !ctx.dryRun,
     async run(ctx) {

@@ -16,6 +16,7 @@ import { carryOverForeignEntries, swapModuleDir } from '../kernel/module-tree-sw
  */
 export const modulesInstallStage: Stage = {
   name: 'modules-install',
+  commit: true,
   describe: 'install the kernel modules and index them with depmod',
   enabled: (ctx) => !ctx.dryRun,
   async run(ctx) {

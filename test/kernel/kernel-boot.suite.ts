@@ -144,7 +144,7 @@ describe('tsgenkernel all on the built tree', () => {
       `--logfile=${join(work, 'all.log')}`,
     ];
     const started = performance.now();
-    const res = spawnSync('node', args, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
+    const res = spawnSync(args[0]!, args.slice(1), { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
     report.push(`tsgenkernel all (built tree): ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${res.status}`);
     expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
 

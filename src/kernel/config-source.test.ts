@@ -1,0 +1,61 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GkError } from '../errors.js';
+import { chooseConfigSource, readConfigText, type ConfigLocations } from './config-source.js';
+
+let dir: string;
+let where: ConfigLocations;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tsgk-cfgsrc-'));
+  where = { procConfig: join(dir, 'proc-config.gz'), runningBootDir: join(dir, 'boot'), runningRelease: '6.1.0-9-amd64', etcKernelsDir: join(dir, 'etc-kernels') };
+  await mkdir(where.runningBootDir);
+  await mkdir(where.etcKernelsDir);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('chooseConfigSource', () => {
+  it('walks proc config, /boot/config-$(uname -r), then defconfig', async () => {
+    expect(chooseConfigSource('default', '6.1.7', where)).toEqual({ kind: 'defconfig', why: expect.any(String) });
+    await writeFile(join(where.runningBootDir, 'config-6.1.0-9-amd64'), 'CONFIG_A=y\n');
+    expect(chooseConfigSource('default', '6.1.7', where)).toMatchObject({ kind: 'file', path: join(where.runningBootDir, 'config-6.1.0-9-amd64') });
+    await writeFile(where.procConfig, gzipSync('CONFIG_A=y\n'));
+    expect(chooseConfigSource('default', '6.1.7', where)).toMatchObject({ kind: 'file', path: where.procConfig });
+  });
+
+  it('prefers a config saved for this KV when nothing was asked for, but not for `default`', async () => {
+    const saved = join(where.etcKernelsDir, 'kernel-config-6.1.7');
+    await writeFile(saved, 'CONFIG_B=y\n');
+    expect(chooseConfigSource('', '6.1.7', where)).toMatchObject({ kind: 'file', path: saved });
+    expect(chooseConfigSource('', '6.1.8', where)).toMatchObject({ kind: 'file', path: where.procConfig });
+    expect(chooseConfigSource('default', '6.1.7', where)).toMatchObject({ path: where.procConfig });
+  });
+
+  it('takes a named file, and refuses a missing one with a hint', () => {
+    const named = join(where.runningBootDir, 'config-6.1.0-9-amd64');
+    expect(chooseConfigSource(named, '6.1.7', where)).toMatchObject({ kind: 'file', path: named });
+    let err: unknown;
+    try {
+      chooseConfigSource(join(dir, 'nope'), '6.1.7', where);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GkError);
+    expect((err as GkError).hint).toContain('--kernel-config');
+  });
+});
+
+describe('readConfigText', () => {
+  it('reads plain and gzipped configs, refuses other files', async () => {
+    expect(await readConfigText(where.procConfig)).toBe('CONFIG_A=y\n');
+    await writeFile(join(dir, 'junk'), 'hello\n');
+    await expect(readConfigText(join(dir, 'junk'))).rejects.toThrow(/not a kernel config/);
+  });
+
+  it('reads the real Debian config of the installed kernel', async () => {
+    const text = await readConfigText('/boot/config-6.1.0-56-amd64');
+    expect(text).toMatch(/^CONFIG_BLK_DEV_INITRD=y$/m);
+  });
+});
