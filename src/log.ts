@@ -84,9 +84,14 @@ export class Logger {
     }
   }
 
-  /** Transient progress on a TTY (a single rewritten line); silent elsewhere. */
+  private lastProgress = 0;
+
+  /** Transient progress on a TTY (a single rewritten line, at most ten times a second); silent elsewhere. */
   progress(text: string): void {
     if (this.opts.level < 1 || !process.stderr.isTTY) return;
+    const now = Date.now();
+    if (now - this.lastProgress < 100) return;
+    this.lastProgress = now;
     const width = process.stderr.columns || 80;
     process.stderr.write('\r' + text.slice(0, width - 1).padEnd(width - 1) + '\r');
   }

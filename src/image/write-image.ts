@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { cpioArchive, segmentEntries } from './cpio-writer.js';
+import { cpioArchive, entryDataSize, segmentEntries } from './cpio-writer.js';
 import { compressStream, zstdFrame, type CompressorChoice } from './compressors.js';
 import type { ImageEntry, ImageTree } from './image-tree.js';
 
@@ -16,6 +16,8 @@ export interface WriteImageOptions {
    * compressed at once and memory stays bounded; the kernel unpacks concatenated archives.
    */
   segmentBytes?: number;
+  /** Called as archive bytes are produced (before compression), with the expected total. */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
 export interface WrittenImage {
@@ -34,6 +36,11 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
   out.on('error', (e) => (writeError = e));
   let uncompressed = 0;
   let ino = 1;
+  // The archive's size is its data plus headers; data dominates, so that is the total shown.
+  const entries = tree.sorted();
+  let total = 0;
+  if (opts.onProgress) for (const e of entries) total += await entryDataSize(e);
+  const report = () => opts.onProgress?.(uncompressed, Math.max(total, uncompressed));
   const counted = (archive: Readable): Readable => {
     // .pipe() does not forward errors: without this, a source file that cannot be read makes the
     // archive emit an 'error' nobody listens to, which kills the process instead of failing the build.
@@ -41,6 +48,7 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
       new Transform({
         transform(chunk: Buffer, _enc, cb) {
           uncompressed += chunk.length;
+          report();
           cb(null, chunk);
         },
       }),
@@ -54,9 +62,12 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
       await compressStream({ name: 'none', level: 0 }, counted(cpioArchive(earlyEntries, { mtime: opts.mtime, firstIno: ino })), out);
       ino += earlyEntries.length;
     }
-    const entries = tree.sorted();
     if (opts.compressor.name === 'zstd') {
-      await writeZstdSegments(entries, opts, (buf) => writeChunk(out, buf), (n) => (uncompressed += n), ino);
+      const count = (n: number) => {
+        uncompressed += n;
+        report();
+      };
+      await writeZstdSegments(entries, opts, (buf) => writeChunk(out, buf), count, ino);
     } else {
       await compressStream(opts.compressor, counted(cpioArchive(entries, { mtime: opts.mtime, firstIno: ino })), out);
     }

@@ -25,7 +25,14 @@ export const assembleStage: Stage = {
     const compressor = chooseCompressor(ctx.settings, kernel.config, (t) => tools.get(t) ?? false);
     const name = expandFilename(ctx.settings.INITRAMFS_FILENAME, { kv: kernel.version, arch: kernel.arch });
     const path = join(ctx.paths.tmp, name);
-    const written = await writeImage(image, path, { compressor, mtime: imageMtime(), early: ctx.earlyImage });
+    const mibOf = (n: number) => (n / 1048576).toFixed(0);
+    const written = await writeImage(image, path, {
+      compressor,
+      mtime: imageMtime(),
+      early: ctx.earlyImage,
+      onProgress: (done, total) => ctx.log.progress(`${compressor.name}: ${mibOf(done)}/${mibOf(total)} MiB`),
+    });
+    ctx.log.clearProgress();
     ctx.outputs.image = { path, bytes: written.bytes, compressor: `${compressor.name}${compressor.level ? ' -' + compressor.level : ''}`, moduleCount: ctx.modules?.modules.length ?? 0 };
     const mib = (n: number) => (n / 1048576).toFixed(1) + ' MiB';
     return `${mib(written.bytes)} ${compressor.name} (${mib(written.uncompressedBytes)} unpacked)`;
