@@ -56,13 +56,22 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
       : { all: true, stdin: opts.input === undefined ? ('ignore' as const) : ('pipe' as const), input: opts.input }),
   };
   const child = execa(cmd, [...args], execaOpts);
-  if (opts.onLine && child.all) {
+  // With a line callback (long compiles) the log file gets each line as it arrives, so a
+  // five-minute make is not a five-minute silence in the log.
+  const streaming = opts.onLine !== undefined && child.all !== undefined && child.all !== null;
+  if (streaming) {
     let pending = '';
-    child.all.on('data', (chunk: Buffer) => {
+    child.all!.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const l of lines) opts.onLine?.(l);
+      for (const l of lines) {
+        opts.log?.fileOnly(l);
+        opts.onLine?.(l);
+      }
+    });
+    child.all!.on('end', () => {
+      if (pending) opts.log?.fileOnly(pending);
     });
   }
   const res = await child;
@@ -72,7 +81,7 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     stderr: String(res.stderr ?? ''),
     all: String(res.all ?? ''),
   };
-  if (result.all) opts.log?.fileOnly(result.all);
+  if (result.all && !streaming) opts.log?.fileOnly(result.all);
   const spawnFailed = res.failed && res.exitCode === undefined;
   if (spawnFailed) {
     const missing = (res as { code?: string }).code === 'ENOENT';

@@ -5,7 +5,7 @@ import type { Stage } from '../pipeline.js';
 import type { BuildContext } from '../context.js';
 import { GkError } from '../errors.js';
 import { KernelConfig } from '../kernel/kconfig.js';
-import { kernelArch, kernelVersionFromSources } from '../kernel/kernel-version.js';
+import { hostMachine, kernelVersionFromSources } from '../kernel/kernel-version.js';
 import { checkedModuleCompressionOf } from '../kmod/compression.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -64,7 +64,8 @@ export const resolveKernelStage: Stage = {
     }
     ctx.kernel = {
       version: kv,
-      arch: kernelArch(),
+      // genkernel's %%ARCH%% is the machine name (x86_64), not the kernel's ARCH= (x86).
+      arch: hostMachine(),
       config,
       configPath,
       sourceDir,

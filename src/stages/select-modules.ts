@@ -59,7 +59,7 @@ export const selectModulesStage: Stage = {
 function warnMissing(ctx: BuildContext, missing: readonly string[], moduleDir: string): void {
   if (missing.length === 0) return;
   const shown = missing.slice(0, 6).join(', ') + (missing.length > 6 ? `, … (${missing.length - 6} more, see --loglevel=3)` : '');
-  const what = missing.length === 1 ? 'module is' : `${missing.length} modules are`;
-  ctx.log.warn(`${what} not in ${moduleDir} and left out: ${shown}`);
+  const what = missing.length === 1 ? 'module of the module groups is' : `${missing.length} modules of the module groups are`;
+  ctx.log.warn(`${what} not built for this kernel (neither in ${moduleDir} nor built in), left out: ${shown}`);
   if (missing.length > 6) ctx.log.debug(`not found: ${missing.join(' ')}`, 3);
 }
