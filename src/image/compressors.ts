@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import lzma from 'lzma-native';
-import { compress as zstdCompress } from '@mongodb-js/zstd';
+import { createRequire } from 'node:module';
 import { GkError } from '../errors.js';
 import type { KernelConfig } from '../kernel/kconfig.js';
 
@@ -112,7 +112,15 @@ export async function compressStream(choice: CompressorChoice, input: Readable, 
   }
 }
 
-/** zstd through @mongodb-js/zstd, whose binding takes whole buffers: one frame per segment. */
+/**
+ * zstd through @mongodb-js/zstd, whose binding takes whole buffers: one frame per segment.
+ * The package's JS wrapper (1.2.2) calls the binding without the level, so every level came out as
+ * zstd's default 3; its native binding takes the level, so it is called directly.
+ */
+const zstdBinding = createRequire(import.meta.url)('@mongodb-js/zstd/bindings') as {
+  compress(data: Buffer, level: number): Promise<Buffer>;
+};
+
 export function zstdFrame(data: Buffer, level: number): Promise<Buffer> {
-  return zstdCompress(data, level);
+  return zstdBinding.compress(data, level);
 }

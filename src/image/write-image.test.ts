@@ -91,3 +91,17 @@ describe('image writer', () => {
     expect(parts[1]!.offset % 4).toBe(0);
   });
 });
+
+describe('zstd level', () => {
+  it('is honoured: a higher level gives a smaller image of the same content', async () => {
+    const text = Buffer.from(Array.from({ length: 40000 }, (_, i) => `line ${i % 997} of some repetitive module text ${i % 13}\n`).join(''));
+    const t = new ImageTree();
+    t.addFile('data.txt', text);
+    const sizes: number[] = [];
+    for (const level of [1, 19]) {
+      const out = join(work, `level-${level}.img`);
+      sizes.push((await writeImage(t, out, { compressor: { name: 'zstd', level }, mtime: 1 })).bytes);
+    }
+    expect(sizes[1]).toBeLessThan(sizes[0]!);
+  });
+});

@@ -25,7 +25,9 @@ export interface WrittenImage {
   uncompressedBytes: number;
 }
 
-const DEFAULT_SEGMENT = 32 * 1024 * 1024;
+// 8 MiB: two segments in flight at level 9 keep an --all-ramdisk-modules build (4023 modules) at
+// 167 MB of RSS (16 MiB: 221 MB), for +0.5% image size. Measured; see README "Performance".
+const DEFAULT_SEGMENT = 8 * 1024 * 1024;
 
 export async function writeImage(tree: ImageTree, dest: string, opts: WriteImageOptions): Promise<WrittenImage> {
   const out = createWriteStream(dest, { mode: 0o600 });

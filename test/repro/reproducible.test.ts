@@ -1,9 +1,10 @@
 /**
  * Two builds with the same SOURCE_DATE_EPOCH are byte-identical (issue 8), even when all that
  * should not matter differs: the --tmpdir, the path of the module tree, the order its files
- * were created in (so the order directories list them), their mtimes, and the creation order
- * and mtimes of an --initramfs-overlay dir. The module tree is the boot fixture's .ko.zst copy,
- * so the parallel decompression and depmod of the staged tree are part of what must be stable.
+ * were created in (so the order directories list them), their mtimes, the creation order and
+ * mtimes of an --initramfs-overlay dir, and the umask of the user who builds. The module tree is
+ * the boot fixture's .ko.zst copy, so the parallel decompression and depmod of the staged tree
+ * are part of what must be stable.
  */
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -48,7 +49,8 @@ interface Built {
   output: string;
 }
 
-function build(v: Variant, label: string, extra: string[]): Built {
+/** `umask` (octal text) is set in a shell that then execs the CLI, as a user's login shell would. */
+function build(v: Variant, label: string, extra: string[], umask?: string): Built {
   const work = join(scratch, 'builds', label);
   rmSync(work, { recursive: true, force: true });
   const boot = join(work, 'boot');
@@ -70,7 +72,9 @@ function build(v: Variant, label: string, extra: string[]): Built {
     `--initramfs-overlay=${v.overlay}`,
     ...extra,
   ];
-  const res = spawnSync(join(REPO, 'bin', 'tsgenkernel'), args, {
+  const bin = join(REPO, 'bin', 'tsgenkernel');
+  const [cmd, argv] = umask ? ['sh', ['-c', 'umask "$1"; shift; exec "$@"', 'sh', umask, bin, ...args]] : [bin, args];
+  const res = spawnSync(cmd, argv, {
     cwd: REPO,
     encoding: 'utf8',
     env: { ...process.env, SOURCE_DATE_EPOCH: EPOCH, NO_COLOR: '1' },
@@ -145,6 +149,10 @@ describe('reproducible images', () => {
   test('gzip (its header has an mtime field): byte-identical', async () => {
     const gz = ['--compress-initramfs-type=gzip', '--compress-level=1'];
     await expectIdentical(build(a, 'gzip-a', gz), build(b, 'gzip-b', gz));
+  }, 900_000);
+
+  test('the builder\'s umask (022 vs 077) does not leak into the modes in the image', async () => {
+    await expectIdentical(build(a, 'umask-022', [], '022'), build(b, 'umask-077', [], '077'));
   }, 900_000);
 
   test('a second build from the same inputs, same SOURCE_DATE_EPOCH: byte-identical', async () => {

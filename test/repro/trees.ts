@@ -3,7 +3,7 @@
  * creation order (hence directory entry order: tmpfs lists newest first), mtimes, the path they
  * live under.
  */
-import { copyFileSync, mkdirSync, readdirSync, lstatSync, readlinkSync, symlinkSync, utimesSync, writeFileSync, chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, opendirSync, readdirSync, lstatSync, readlinkSync, symlinkSync, utimesSync, writeFileSync, chmodSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,9 +15,16 @@ export function scratchDir(prefix: string): string {
   return mkdtempSync(join(base, prefix));
 }
 
-/** Names in `dir` in the order the file system returns them (no sorting). */
+/**
+ * Names in `dir` in the order the file system returns them. fs.readdir cannot tell: libuv's
+ * scandir sorts; fs.opendir reads entries as they come, as C tools (depmod, find) see them.
+ */
 export function readdirOrder(dir: string): string[] {
-  return readdirSync(dir);
+  const d = opendirSync(dir);
+  const names: string[] = [];
+  for (let e = d.readSync(); e !== null; e = d.readSync()) names.push(e.name);
+  d.closeSync();
+  return names;
 }
 
 /**
