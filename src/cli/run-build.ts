@@ -5,6 +5,7 @@ import { stagesFor } from '../pipelines.js';
 import { cliValues } from './options.js';
 import { printPlan } from './plan.js';
 import { holdBootDir } from '../safety/hold-boot-dir.js';
+import { clearToolCache } from '../gkbuild/index.js';
 
 /** Runs one build command end to end and prints its summary. */
 export async function runBuild(command: CommandName, opts: Record<string, unknown>): Promise<void> {
@@ -19,6 +20,11 @@ export async function runBuild(command: CommandName, opts: Record<string, unknow
   if (ctx.dryRun) {
     printPlan(ctx);
     return;
+  }
+  if (ctx.settings.POSTCLEAR) {
+    // genkernel's --postclear: the tool cache goes too once the run has succeeded.
+    clearToolCache(ctx);
+    ctx.log.info(`cleared the tool cache in ${ctx.paths.cache} (--postclear)`, 2);
   }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   const img = ctx.outputs.image;

@@ -4,7 +4,7 @@
  * image whose listing shows the modules, their modules.dep and the init.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeModuleTree, REAL_KV, type ModuleTreeFixture } from '../../src/kmod/test-fixtures.js';
@@ -81,5 +81,20 @@ describe('tsgenkernel initramfs', () => {
     expect(kept.status).toBe(0);
     const keptDep = runCli(['inspect', join(keptBoot, `initramfs-${REAL_KV}.img`), `--cat=lib/modules/${REAL_KV}/modules.dep`]);
     expect(keptDep.stdout).toMatch(/^kernel\/fs\/ext4\/ext4\.ko\.zst: /m);
+  });
+
+  it('adds the --initramfs-overlay directory last, so its files override the shipped ones', async () => {
+    const tree = await makeModuleTree('zstd', ['ext4', 'virtio_pci', 'virtio_blk']);
+    trees.push(tree);
+    const overlay = join(work, 'overlay');
+    mkdirSync(join(overlay, 'etc'), { recursive: true });
+    writeFileSync(join(overlay, 'etc', 'initrd.defaults'), "REAL_ROOT='/dev/from-overlay'\n");
+    writeFileSync(join(overlay, 'etc', 'motd'), 'hello from the overlay\n');
+    const boot = mkdtempSync(join(work, 'boot-'));
+    const args = commonArgs(tree, configWithCompression(join(work, 'config-ov'), 'ZSTD'), boot);
+    expect(runCli([...args, `--initramfs-overlay=${overlay}`, '--real-root=/dev/from-option']).status).toBe(0);
+    const image = join(boot, `initramfs-${REAL_KV}.img`);
+    expect(runCli(['inspect', image, '--cat=etc/motd']).stdout).toBe('hello from the overlay\n');
+    expect(runCli(['inspect', image, '--cat=etc/initrd.defaults']).stdout).toBe("REAL_ROOT='/dev/from-overlay'\n");
   });
 });
