@@ -15,6 +15,8 @@ export interface ModuleIndexHealth {
   unindexed: string[];
   /** Compressions found on disk, e.g. ['zstd']; differs from `expected` when the tree came from another config. */
   onDisk: ModuleCompression[];
+  /** True when a module file is newer than modules.dep (installed after depmod ran). */
+  olderThanModules: boolean;
 }
 
 const depmodHint = (moduleDir: string, expected: ModuleCompression) => {
@@ -32,8 +34,9 @@ export async function checkModuleIndex(moduleDir: string, expected: ModuleCompre
   const depFile = join(moduleDir, 'modules.dep');
   const files = await listModuleFiles(moduleDir);
   let text: string;
+  let depTime: number;
   try {
-    text = await readFile(depFile, 'utf8');
+    [text, depTime] = await Promise.all([readFile(depFile, 'utf8'), stat(depFile).then((st) => st.mtimeMs)]);
   } catch {
     throw new GkError(
       `${depFile} is missing${files.length ? ` although ${files.length} module files are installed` : ' and no modules are installed there'}`,
@@ -77,6 +80,7 @@ export async function checkModuleIndex(moduleDir: string, expected: ModuleCompre
     indexed: entries.length,
     unindexed: files.filter((f) => !listed.has(f.relPath)).map((f) => f.relPath),
     onDisk: [...new Set(files.map((f) => compressionOfFile(f.relPath)!))],
+    olderThanModules: files.some((f) => f.mtimeMs > depTime),
   };
 }
 

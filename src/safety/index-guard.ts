@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GkError } from '../errors.js';
 import type { ModuleCompression } from '../kmod/compression.js';
-import { checkModuleIndex, depmodNeeded, type ModuleIndexHealth } from '../kmod/index-health.js';
+import { checkModuleIndex, type ModuleIndexHealth } from '../kmod/index-health.js';
 
 /**
  * An initramfs build reads the module tree and never writes it (the issue's promise, and the
@@ -13,8 +13,9 @@ import { checkModuleIndex, depmodNeeded, type ModuleIndexHealth } from '../kmod/
  */
 export async function requireCurrentIndex(moduleDir: string, kv: string, prefix: string, compression: ModuleCompression): Promise<ModuleIndexHealth> {
   // The specific complaints first (missing, empty, ghosts, ../ escapes): checkModuleIndex only reads.
+  // Its one walk of the tree also says whether the index is stale (what depmodNeeded would find).
   const health = await checkModuleIndex(moduleDir, compression);
-  if (await depmodNeeded(moduleDir)) {
+  if (health.unindexed.length > 0 || health.olderThanModules) {
     const why = health.unindexed.length
       ? `does not list ${health.unindexed.length} installed module file${health.unindexed.length > 1 ? 's' : ''} (first ${health.unindexed[0]})`
       : 'is older than module files installed since';
