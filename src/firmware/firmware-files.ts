@@ -1,6 +1,5 @@
 import { lstat, mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { promisify } from 'node:util';
 import { decompress as zstdDecompress } from '@mongodb-js/zstd';
 import lzma from 'lzma-native';
 import { GkError } from '../errors.js';

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { GkError } from '../errors.js';
 
 /** Where the running kernel's config and saved configs are looked for; tests point these elsewhere. */
@@ -50,17 +48,5 @@ export function chooseConfigSource(setting: string, kv: string, where: ConfigLoc
   return { kind: 'defconfig', why: "the running kernel's config is not available" };
 }
 
-/** A config file's text, gunzipped when it is /proc/config.gz-style; refuses files without CONFIG_ lines. */
-export async function readConfigText(path: string): Promise<string> {
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch {
-    throw new GkError(`kernel config ${path} cannot be read`, 'pass a readable file with --kernel-config=FILE');
-  }
-  const text = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data).toString() : data.toString();
-  if (!/^CONFIG_|^# CONFIG_/m.test(text)) {
-    throw new GkError(`${path} is not a kernel config (no CONFIG_ lines)`, 'pass a kernel .config with --kernel-config=FILE');
-  }
-  return text;
-}
+// The reader lives with KernelConfig; configure imports it from here with the other sources.
+export { readConfigText } from './kconfig.js';

@@ -28,17 +28,7 @@ export class KernelConfig {
 
   /** Reads a .config, or a gzip-compressed one such as /proc/config.gz. */
   static async load(path: string): Promise<KernelConfig> {
-    let data: Buffer;
-    try {
-      data = await readFile(path);
-    } catch {
-      throw new GkError(`kernel config ${path} cannot be read`, 'pass an existing file with --kernel-config=FILE');
-    }
-    const text = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data).toString() : data.toString();
-    if (!/^CONFIG_|^# CONFIG_/m.test(text)) {
-      throw new GkError(`${path} is not a kernel config (no CONFIG_ lines)`, 'pass a kernel .config with --kernel-config=FILE');
-    }
-    return KernelConfig.parse(text);
+    return KernelConfig.parse(await readConfigText(path));
   }
 
   get(name: string): string | undefined {
@@ -58,4 +48,19 @@ export class KernelConfig {
   entries(): IterableIterator<[string, string]> {
     return this.values.entries();
   }
+}
+
+/** A config file's text, gunzipped when it is /proc/config.gz-style; refuses files without CONFIG_ lines. */
+export async function readConfigText(path: string): Promise<string> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch {
+    throw new GkError(`kernel config ${path} cannot be read`, 'pass a readable file with --kernel-config=FILE');
+  }
+  const text = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data).toString() : data.toString();
+  if (!/^CONFIG_|^# CONFIG_/m.test(text)) {
+    throw new GkError(`${path} is not a kernel config (no CONFIG_ lines)`, 'pass a kernel .config with --kernel-config=FILE');
+  }
+  return text;
 }
