@@ -24,9 +24,13 @@ export interface BuildResult {
 
 let distBuilt = false;
 
-/** dist/ must match the sources; tsc emits even when files elsewhere have type errors. */
+/**
+ * dist/ must match the sources; tsc emits even when files elsewhere have type errors. Under the
+ * main suite the global setup builds it once before any test file starts (TSGK_DIST_BUILT): a
+ * rebuild here while another file runs the CLI would hand it half-written modules.
+ */
 export function ensureDist(): void {
-  if (distBuilt) return;
+  if (distBuilt || process.env.TSGK_DIST_BUILT === '1') return;
   spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO, stdio: 'ignore' });
   distBuilt = true;
 }
