@@ -2,8 +2,9 @@ import { appendFileSync } from 'node:fs';
 import { Chalk } from 'chalk';
 
 /**
- * genkernel's loglevels: 0 silent, 1 errors+warnings+summary (default), 2 stages, 3 details,
- * 4 commands run, 5 everything. The log file always receives level <= 5 lines, uncoloured.
+ * genkernel's loglevels: 0 silent, 1 a timed line per stage, warnings, errors and the summary
+ * (default), 2 more notes, 3 details, 4 commands run, 5 everything. The log file always receives
+ * every line, uncoloured.
  */
 export type LogLevel = 0 | 1 | 2 | 3 | 4 | 5;
 
@@ -67,7 +68,7 @@ export class Logger {
   stage(name: string, ms: number, detail = ''): void {
     const secs = (ms / 1000).toFixed(2).padStart(6);
     const line = `${name.padEnd(22)} ${secs}s${detail ? '  ' + detail : ''}`;
-    this.emit(2, line, this.paint.green('* ') + this.paint.bold(name.padEnd(22)) + this.paint.dim(` ${secs}s`) + (detail ? '  ' + detail : ''));
+    this.emit(1, line, this.paint.green('* ') + this.paint.bold(name.padEnd(22)) + this.paint.dim(` ${secs}s`) + (detail ? '  ' + detail : ''));
   }
 
   debug(text: string, level: LogLevel = 3): void {

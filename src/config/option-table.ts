@@ -28,7 +28,7 @@ export interface OptionSpec {
 
 export const OPTION_TABLE = [
   // General
-  { flag: 'loglevel', key: 'LOGLEVEL', kind: 'int', arg: '0-5', group: 'general', help: 'verbosity: 0 silent, 1 default, 2 stages, 3 details, 4 commands, 5 everything' },
+  { flag: 'loglevel', key: 'LOGLEVEL', kind: 'int', arg: '0-5', group: 'general', help: 'verbosity: 0 silent, 1 stages and summary (default), 2 notes, 3 details, 4 commands, 5 everything' },
   { flag: 'logfile', key: 'LOGFILE', kind: 'string', arg: 'file', group: 'general', help: 'file that receives the full log, compiler output included' },
   { flag: 'color', key: 'USECOLOR', kind: 'bool', group: 'general', help: 'colour the output (NO_COLOR in the environment also turns it off)' },
   { flag: 'tmpdir', key: 'TMPDIR', kind: 'string', arg: 'dir', group: 'general', help: 'where temporary build trees go' },
