@@ -2,12 +2,11 @@ import { access, constants, readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { GkError, isGkError } from '../errors.js';
-import { haveCommand } from '../exec.js';
 import { cliValues } from './options.js';
 import { createBuildContext } from './build-context.js';
 import { resolveKernelStage } from '../stages/resolve-kernel.js';
 import { checkModuleCompressionStage } from '../stages/check-module-compression.js';
-import { chooseCompressor, COMPRESSORS } from '../image/compressors.js';
+import { chooseCompressor, COMPRESSORS, hostCompressorTools } from '../image/compressors.js';
 import { expandFilename } from '../install/filenames.js';
 import { requireCurrentIndex } from '../safety/index-guard.js';
 import { enabledFeatures } from '../features/registry.js';
@@ -149,9 +148,8 @@ const modulesCheck: Check = async (ctx) => {
 
 const compressorCheck: Check = async (ctx) => {
   const k = ctx.kernel;
-  const tools = new Map<string, boolean>();
-  for (const c of Object.values(COMPRESSORS)) if (c.tool) tools.set(c.tool, await haveCommand(c.tool));
-  const choice = chooseCompressor(ctx.settings, k?.config, (t) => tools.get(t) ?? false);
+  const hostHas = await hostCompressorTools();
+  const choice = chooseCompressor(ctx.settings, k?.config, hostHas);
   const rd = k
     ? Object.values(COMPRESSORS)
         .flatMap((c) => (c.rdSymbol && k.config.builtin(c.rdSymbol) ? [c.rdSymbol.slice(3).toLowerCase()] : []))

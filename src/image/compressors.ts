@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import lzma from 'lzma-native';
 import { createRequire } from 'node:module';
 import { GkError } from '../errors.js';
+import { haveCommand } from '../exec.js';
 import type { KernelConfig } from '../kernel/kconfig.js';
 
 /**
@@ -81,6 +82,13 @@ export function chooseCompressor(
   const facts = COMPRESSORS[name];
   const level = s.COMPRESS_LEVEL > 0 ? Math.min(s.COMPRESS_LEVEL, facts.maxLevel) : facts.defaultLevel;
   return { name, level };
+}
+
+/** Which of the piped compressors' programs this host has, for chooseCompressor's `hostHas`. */
+export async function hostCompressorTools(): Promise<(tool: string) => boolean> {
+  const found = new Map<string, boolean>();
+  for (const c of Object.values(COMPRESSORS)) if (c.tool) found.set(c.tool, await haveCommand(c.tool));
+  return (tool) => found.get(tool) ?? false;
 }
 
 /** Streams one archive through a streaming compressor into `out` (which stays open). */

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { copyFile, link, open, rename, rm, stat, symlink, readlink, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { GkError } from '../errors.js';
 
 /**
@@ -78,7 +78,10 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** The name a temp file gets in the boot dir, so a crash's leftovers can be recognised. */
-export function isInstallTemp(file: string): boolean {
-  return /^\..+\.tsgk-\d+\.(tmp|lnk)$/.test(basename(file)) && dirname(file) !== '';
+/**
+ * Temp files in the boot dir are `.NAME.tsgk-PID.tmp` (files) and `.NAME.tsgk-PID.lnk` (links), so
+ * an interrupted run's leftovers can be recognised; `pid` undefined matches any run's.
+ */
+export function installTempPattern(pid?: number): RegExp {
+  return new RegExp(`^\\..+\\.tsgk-${pid ?? '\\d+'}\\.(tmp|lnk)$`);
 }

@@ -84,32 +84,6 @@ export async function checkModuleIndex(moduleDir: string, expected: ModuleCompre
   };
 }
 
-/**
- * True when depmod should run: modules.dep missing, older than the newest module file, or not
- * naming exactly the files on disk. The last case matters because zstd/xz/gzip keep the source's
- * mtime: modules recompressed after depmod look older than the index that no longer fits them.
- */
-export async function depmodNeeded(moduleDir: string): Promise<boolean> {
-  let depTime: number;
-  let text: string;
-  try {
-    depTime = (await stat(join(moduleDir, 'modules.dep'))).mtimeMs;
-    text = await readFile(join(moduleDir, 'modules.dep'), 'utf8');
-  } catch {
-    return true;
-  }
-  const files = await listModuleFiles(moduleDir);
-  if (files.some((f) => f.mtimeMs > depTime)) return true;
-  let listed: string[];
-  try {
-    listed = parseModulesDep(text).map((e) => e.relPath);
-  } catch {
-    return true; // A malformed index is rewritten by depmod; checkModuleIndex reports what remains.
-  }
-  const onDisk = new Set(files.map((f) => f.relPath));
-  return listed.length !== onDisk.size || listed.some((p) => !onDisk.has(p));
-}
-
 /** The host's depmod over BASEDIR/lib/modules/KV (baseDir "/" for the running system's tree). */
 export async function runDepmod(baseDir: string, kv: string, log?: Logger): Promise<void> {
   await run('depmod', ['-b', baseDir, kv], {

@@ -13,7 +13,7 @@ import { checkModuleIndex, type ModuleIndexHealth } from '../kmod/index-health.j
  */
 export async function requireCurrentIndex(moduleDir: string, kv: string, prefix: string, compression: ModuleCompression): Promise<ModuleIndexHealth> {
   // The specific complaints first (missing, empty, ghosts, ../ escapes): checkModuleIndex only reads.
-  // Its one walk of the tree also says whether the index is stale (what depmodNeeded would find).
+  // Its one walk of the tree also says whether the index is stale (unlisted or newer module files).
   const health = await checkModuleIndex(moduleDir, compression);
   if (health.unindexed.length > 0 || health.olderThanModules) {
     const why = health.unindexed.length

@@ -1,5 +1,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { installTempPattern } from '../install/atomic-install.js';
 
 /**
  * Removes the temp files an interrupted atomic install of this process left in `dir`
@@ -8,7 +9,7 @@ import { join } from 'node:path';
  * are reported by `check`, not silently deleted. Synchronous, so it also works from an exit handler.
  */
 export function removeOwnInstallTemps(dir: string, pid = process.pid): string[] {
-  const pattern = new RegExp(`^\\..+\\.tsgk-${pid}\\.(tmp|lnk)$`);
+  const pattern = installTempPattern(pid);
   const removed: string[] = [];
   let names: string[];
   try {
@@ -31,7 +32,8 @@ export function removeOwnInstallTemps(dir: string, pid = process.pid): string[] 
 /** Install temp files of any (crashed) run in `dir`. */
 export function leftoverInstallTemps(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((n) => /^\..+\.tsgk-\d+\.(tmp|lnk)$/.test(n));
+    const pattern = installTempPattern();
+    return readdirSync(dir).filter((n) => pattern.test(n));
   } catch {
     return [];
   }

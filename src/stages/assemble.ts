@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
-import { chooseCompressor, COMPRESSORS } from '../image/compressors.js';
+import { chooseCompressor, hostCompressorTools } from '../image/compressors.js';
 import { writeImage } from '../image/write-image.js';
-import { haveCommand } from '../exec.js';
 import { expandFilename } from '../install/filenames.js';
 
 /** SOURCE_DATE_EPOCH makes images reproducible; without it entries carry the build time. */
@@ -20,9 +19,8 @@ export const assembleStage: Stage = {
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const image = need(ctx, 'image');
-    const tools = new Map<string, boolean>();
-    for (const c of Object.values(COMPRESSORS)) if (c.tool) tools.set(c.tool, await haveCommand(c.tool));
-    const compressor = chooseCompressor(ctx.settings, kernel.config, (t) => tools.get(t) ?? false);
+    const hostHas = await hostCompressorTools();
+    const compressor = chooseCompressor(ctx.settings, kernel.config, hostHas);
     const name = expandFilename(ctx.settings.INITRAMFS_FILENAME, { kv: kernel.version, arch: kernel.arch });
     const path = join(ctx.paths.tmp, name);
     const mibOf = (n: number) => (n / 1048576).toFixed(0);

@@ -3,8 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { GkError } from '../errors.js';
-import { haveCommand } from '../exec.js';
-import { chooseCompressor, COMPRESSORS } from '../image/compressors.js';
+import { chooseCompressor, hostCompressorTools } from '../image/compressors.js';
 import type { Stage } from '../pipeline.js';
 import { chooseConfigSource, readConfigText, SYSTEM_CONFIG_LOCATIONS, type ConfigLocations } from '../kernel/config-source.js';
 import { enforceOptions } from '../kernel/enforce-options.js';
@@ -90,9 +89,8 @@ export const kernelConfigureStage = createKernelConfigureStage();
  */
 async function imageCompressor(ctx: BuildContext): Promise<string | undefined> {
   if (!ctx.settings.COMPRESS_INITRD) return undefined;
-  const tools = new Map<string, boolean>();
-  for (const c of Object.values(COMPRESSORS)) if (c.tool) tools.set(c.tool, await haveCommand(c.tool));
-  const choice = chooseCompressor(ctx.settings, undefined, (t) => tools.get(t) ?? false);
+  const hostHas = await hostCompressorTools();
+  const choice = chooseCompressor(ctx.settings, undefined, hostHas);
   return choice.name === 'none' ? undefined : choice.name;
 }
 
