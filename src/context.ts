@@ -10,7 +10,7 @@ export type CommandName = 'all' | 'kernel' | 'bzImage' | 'initramfs';
 
 /** What is known about the kernel being packaged. Set by the resolve-kernel stage. */
 export interface KernelFacts {
-  /** KV, e.g. 6.1.0-56-amd64 */
+  /** KV: the kernel release, as `uname -r` prints it */
   version: string;
   arch: string;
   config: KernelConfig;

@@ -6,11 +6,12 @@ import { resolveSettings } from '../config/settings.js';
 import type { BuildContext, KernelFacts } from '../context.js';
 import { KernelConfig } from '../kernel/kconfig.js';
 import { Logger, type LogLevel } from '../log.js';
+import { TEST_KERNEL_CONFIG, TEST_KV, TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
 /** Debian's installed kernel: the real module tree and config the feature tests read. */
-export const REAL_KV = process.env.TSGK_TEST_KV ?? '6.1.0-56-amd64';
-export const REAL_MODULE_DIR = `/lib/modules/${REAL_KV}`;
-export const REAL_CONFIG = `/boot/config-${REAL_KV}`;
+export const REAL_KV = TEST_KV;
+export const REAL_MODULE_DIR = TEST_MODULE_DIR;
+export const REAL_CONFIG = TEST_KERNEL_CONFIG;
 
 /**
  * A context for feature tests: shipped default settings plus `settings`, the real kernel's

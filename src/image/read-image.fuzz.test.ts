@@ -8,6 +8,7 @@ import { writeImage } from './write-image.js';
 import { readImage } from './read-image.js';
 import type { CompressorName } from './compressors.js';
 import { fuzz, int, mutateBytes, pick } from '../../test/faults/fuzz-kit.js';
+import { TEST_KV, TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
 /**
  * `tsgenkernel inspect` reads whatever file it is pointed at. Real images written by writeImage
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const tree = new ImageTree();
   tree.addFile('init', Buffer.from('#!/bin/sh\nexec /sbin/switch_root /newroot /sbin/init\n'), 0o755);
   // A real module: the kind of content images carry.
-  tree.addFile('lib/modules/6.1.0-56-amd64/kernel/crypto/crc32c_generic.ko', '/lib/modules/6.1.0-56-amd64/kernel/crypto/crc32c_generic.ko');
+  tree.addFile(`lib/modules/${TEST_KV}/kernel/crypto/crc32c_generic.ko`, `${TEST_MODULE_DIR}/kernel/crypto/crc32c_generic.ko`);
   tree.addFile('etc/initrd.defaults', Buffer.from("REAL_ROOT='/dev/vda1'\n"));
   tree.addSymlink('sbin/modprobe', '../bin/kmod');
   tree.addDevice('dev/console', 'chardev', 5, 1);

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GkError } from '../errors.js';
 import { chooseConfigSource, readConfigText, type ConfigLocations } from './config-source.js';
+import { TEST_KERNEL_CONFIG } from '../../test/debian-kernel.js';
 
 let dir: string;
 let where: ConfigLocations;
@@ -55,7 +56,7 @@ describe('readConfigText', () => {
   });
 
   it('reads the real Debian config of the installed kernel', async () => {
-    const text = await readConfigText('/boot/config-6.1.0-56-amd64');
+    const text = await readConfigText(TEST_KERNEL_CONFIG);
     expect(text).toMatch(/^CONFIG_BLK_DEV_INITRD=y$/m);
   });
 });

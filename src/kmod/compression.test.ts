@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { GkError } from '../errors.js';
 import { KernelConfig } from '../kernel/kconfig.js';
 import { checkedModuleCompressionOf, moduleCompressionOf } from './compression.js';
+import { TEST_KERNEL_CONFIG } from '../../test/debian-kernel.js';
 
-const debianConfig = readFileSync('/boot/config-6.1.0-56-amd64', 'utf8');
+const debianConfig = readFileSync(TEST_KERNEL_CONFIG, 'utf8');
 // The real config with its compression choice swapped, as a user's edited .config would be.
 const withChoice = (symbol: string) =>
   KernelConfig.parse(debianConfig.replace(/^CONFIG_MODULE_COMPRESS_NONE=y$/m, '# CONFIG_MODULE_COMPRESS_NONE is not set') + `\n${symbol}=y\n`);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fnmatch, hasGlob } from './fnmatch.js';
+import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
 /** glibc's own fnmatch(pattern, text, 0), through a ten-line C program, as the oracle. */
 function glibcFnmatch(pairs: Array<[string, string]>): boolean[] {
@@ -41,7 +42,7 @@ describe('fnmatch', () => {
   it('agrees with glibc fnmatch on the real modules.alias patterns and on random patterns', () => {
     const pairs: Array<[string, string]> = [];
     // Real patterns against texts made from them (a match and a near miss each).
-    const aliases = readFileSync('/lib/modules/6.1.0-56-amd64/modules.alias', 'utf8')
+    const aliases = readFileSync(`${TEST_MODULE_DIR}/modules.alias`, 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('alias ') && /[[?]/.test(l))
       .map((l) => l.split(' ')[1]!)

@@ -5,6 +5,7 @@ import { run } from '../exec.js';
 import { GkError } from '../errors.js';
 import { checkModuleIndex, runDepmod } from './index-health.js';
 import { makeModuleTree, REAL_MODULE_DIR, type ModuleTreeFixture } from './test-fixtures.js';
+import { countModuleFiles } from '../../test/debian-kernel.js';
 
 const errorOf = async (p: Promise<unknown>): Promise<GkError> => {
   try {
@@ -29,7 +30,7 @@ describe('checkModuleIndex', () => {
 
   it('accepts the real Debian tree', async () => {
     const h = await checkModuleIndex(REAL_MODULE_DIR, 'none');
-    expect(h.indexed).toBe(4023);
+    expect(h.indexed).toBe(countModuleFiles(REAL_MODULE_DIR));
     expect(h.onDisk).toEqual(['none']);
     expect(h.unindexed).toEqual([]);
     expect(h.olderThanModules).toBe(false);

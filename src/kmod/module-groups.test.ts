@@ -4,6 +4,7 @@ import { GkError } from '../errors.js';
 import { groupModules, moduleGroups } from './module-groups.js';
 import { loadModuleIndex } from './module-index.js';
 import { lookupModule } from './resolver.js';
+import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
 const text = readFileSync(new URL('../../defaults/modules_load', import.meta.url), 'utf8');
 
@@ -19,7 +20,7 @@ describe('defaults/modules_load', () => {
   });
 
   it('names modules the Debian 6.1 kernel has (as modules or built in)', async () => {
-    const index = await loadModuleIndex('/lib/modules/6.1.0-56-amd64', { modprobeDirs: [] });
+    const index = await loadModuleIndex(TEST_MODULE_DIR, { modprobeDirs: [] });
     // Real drivers Debian chooses not to build; other kernels do.
     const notInDebian = new Set(['sata_inic162x', 'pata_acpi', 'pata_cs5536', 'pata_hpt3x2n']);
     const unknown: string[] = [];

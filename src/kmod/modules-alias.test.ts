@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GkError } from '../errors.js';
 import { AliasTable, loadModulesAlias, normaliseAlias, parseModulesAlias } from './modules-alias.js';
+import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
-const DIR = '/lib/modules/6.1.0-56-amd64';
+const DIR = TEST_MODULE_DIR;
 
 describe('modules.alias', () => {
   it('resolves aliases of the real tree as modprobe does', async () => {

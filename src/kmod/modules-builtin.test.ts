@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { GkError } from '../errors.js';
 import { builtinValues, loadBuiltinModinfo, parseBuiltinModinfo } from './builtin-modinfo.js';
 import { loadModulesBuiltin, parseModulesBuiltin } from './modules-builtin.js';
+import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
-const DIR = '/lib/modules/6.1.0-56-amd64';
+const DIR = TEST_MODULE_DIR;
 
 describe('modules.builtin', () => {
   it('reads the real list, names normalised', async () => {

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { GkError } from '../errors.js';
 import { loadModulesDep, parseModulesDep } from './modules-dep.js';
+import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
-const DIR = '/lib/modules/6.1.0-56-amd64';
+const DIR = TEST_MODULE_DIR;
 
 describe('modules.dep', () => {
   it('reads every line of the real Debian tree', async () => {

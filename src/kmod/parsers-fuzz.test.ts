@@ -8,8 +8,9 @@ import { AliasTable, parseModulesAlias } from './modules-alias.js';
 import { parseModulesBuiltin } from './modules-builtin.js';
 import { parseModulesDep } from './modules-dep.js';
 import { parseSoftdeps } from './softdep.js';
+import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
-const DIR = '/lib/modules/6.1.0-56-amd64';
+const DIR = TEST_MODULE_DIR;
 
 /** Real index text, cut and spliced at random places with random structural characters. */
 function mutations(seedText: string, count: number, seed: number): string[] {

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModuleIndex, resolveModules, type ModuleIndex } from './resolver.js';
 import { moduleNameOfPath } from './names.js';
+import { TEST_KV, TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
-const KV = '6.1.0-56-amd64';
-const DIR = `/lib/modules/${KV}`;
+const KV = TEST_KV;
+const DIR = TEST_MODULE_DIR;
 
 /** The host modprobe's answer, module names in its load order (softdeps included, as modprobe follows them). */
 function modprobeShowDepends(name: string): string[] {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GkError } from '../errors.js';
 import { loadModprobeSoftdeps, loadModulesSoftdep, mergeSoftdeps, parseSoftdeps, renderSoftdeps } from './softdep.js';
+import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
 describe('softdep', () => {
   it('reads the real modules.softdep: ext4 and jbd2 want crypto-crc32c first', async () => {
-    const deps = mergeSoftdeps(await loadModulesSoftdep('/lib/modules/6.1.0-56-amd64'), []);
+    const deps = mergeSoftdeps(await loadModulesSoftdep(TEST_MODULE_DIR), []);
     expect(deps.get('ext4')).toMatchObject({ pre: ['crypto-crc32c'], post: [] });
     expect(deps.get('jbd2')).toMatchObject({ pre: ['crypto-crc32c'], post: [] });
     // "softdep cifs gcm" has no pre:/post:, so modprobe loads nothing for it; neither do we.

@@ -10,9 +10,10 @@ import { run } from '../exec.js';
 import { COMPRESSION_FACTS, type ModuleCompression } from './compression.js';
 import { loadModuleIndex } from './module-index.js';
 import { resolveModules } from './resolver.js';
+import { TEST_KV, TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
-export const REAL_KV = '6.1.0-56-amd64';
-export const REAL_MODULE_DIR = `/lib/modules/${REAL_KV}`;
+export const REAL_KV = TEST_KV;
+export const REAL_MODULE_DIR = TEST_MODULE_DIR;
 /** ext4 (with its crc32c softdep) and the virtio disk/net/console stack: what a QEMU boot needs. */
 export const FIXTURE_REQUESTS = ['ext4', 'virtio_pci', 'virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_console', 'vfat'];
 

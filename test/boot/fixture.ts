@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, renameSync,
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_KERNEL_IMAGE, TEST_KV } from '../debian-kernel.js';
 
-export const KV = process.env.TSGK_BOOT_KV ?? '6.1.0-56-amd64';
-export const KERNEL = `/boot/vmlinuz-${KV}`;
+export const KV = TEST_KV;
+export const KERNEL = TEST_KERNEL_IMAGE;
 export const ROOT_UUID = '0b7e8f3c-2d1a-4c55-9e51-6a7b8c9d0e1f';
 export const ROOT_LABEL = 'tsgkroot';
 /** Printed by the root disk's /sbin/init: the proof that the real root was reached. */

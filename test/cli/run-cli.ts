@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moduleGroups } from '../../src/kmod/module-groups.js';
 import { TEST_CACHEDIR, TEST_DISTDIR } from '../shared-cache.js';
+import { TEST_KV } from '../debian-kernel.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = HERE.includes('/dist/') ? join(HERE, '..', '..', '..') : join(HERE, '..', '..');
@@ -36,7 +37,7 @@ export function writeGroupConf(path: string, groups: Record<string, string>, ext
 }
 
 /** A copy of Debian's kernel config with another module compression chosen. */
-export function configWithCompression(path: string, symbol: 'NONE' | 'GZIP' | 'XZ' | 'ZSTD', kv = '6.1.0-56-amd64'): string {
+export function configWithCompression(path: string, symbol: 'NONE' | 'GZIP' | 'XZ' | 'ZSTD', kv = TEST_KV): string {
   const text = readFileSync(`/boot/config-${kv}`, 'utf8')
     .replace(/^CONFIG_MODULE_COMPRESS_\w+=y$/m, '')
     .concat(`\nCONFIG_MODULE_COMPRESS_${symbol}=y\n`);

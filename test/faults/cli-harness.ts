@@ -2,6 +2,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockPathFor } from '../../src/safety/boot-lock.js';
+import { TEST_KERNEL_CONFIG, TEST_KV } from '../debian-kernel.js';
 
 /**
  * Runs the real CLI (bin/tsgenkernel → dist/) as a user would, and takes snapshots of the
@@ -11,8 +12,8 @@ import { lockPathFor } from '../../src/safety/boot-lock.js';
  */
 export const REPO = resolve(import.meta.dirname, '../..');
 export const BIN = join(REPO, 'bin/tsgenkernel');
-export const KV = '6.1.0-56-amd64';
-export const DEBIAN_CONFIG = `/boot/config-${KV}`;
+export const KV = TEST_KV;
+export const DEBIAN_CONFIG = TEST_KERNEL_CONFIG;
 
 export function assertBuilt(): void {
   if (!existsSync(join(REPO, 'dist/src/cli/main.js')) || !existsSync(join(REPO, 'dist/src/cli/entry.js'))) throw new Error('dist/ is missing: run `npx tsc -p .` (npm test does) before these tests');

@@ -5,7 +5,7 @@ import { assertBuilt, KV, lockFileOf, snapshot, startCli } from './cli-harness.j
 
 /**
  * Ctrl-C and SIGTERM at several points of a real build. The timing is made deterministic by a
- * real slow build, not a test hook: every module of the Debian tree (4023, 384 MiB) is copied,
+ * real slow build, not a test hook: every module of the Debian tree (thousands of files, hundreds of MiB) is copied,
  * then compressed with xz, and the signal is sent when the CLI reports the stage before the one
  * to interrupt (stage lines appear at --loglevel=2 as each stage ends).
  */

@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../fixture.js';
+import { TEST_KV } from '../../debian-kernel.js';
 
 export interface FragmentRun {
   /** stdout + stderr of the init steps. */
@@ -39,7 +40,7 @@ export function runFragments(s: FragmentScenario): FragmentRun {
   const log = join(dir, 'calls.log');
   writeFileSync(log, '');
   // uname and modprobe stand in too: the fragments look for /lib/modules/$(uname -r).
-  const tools: Record<string, string> = { uname: 'echo 6.1.0-56-amd64', ...s.tools };
+  const tools: Record<string, string> = { uname: `echo ${TEST_KV}`, ...s.tools };
   for (const [name, body] of Object.entries(tools)) {
     const p = join(bin, name);
     writeFileSync(p, `#!/bin/sh\necho "${name} $*" >>"$LOG"\n${body}\n`);
