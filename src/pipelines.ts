@@ -12,6 +12,8 @@ import { installFeaturesStage, overlayStage } from './stages/install-features.js
 import { earlyMicrocodeStage } from './stages/early-microcode.js';
 import { assembleStage } from './stages/assemble.js';
 import { installInitramfsStage } from './stages/install-initramfs.js';
+import { kernelPrerequisitesStage } from './stages/kernel-prerequisites.js';
+import { kernelPlanStage } from './stages/kernel-plan.js';
 import { kernelConfigureStage } from './stages/kernel-configure.js';
 import { kernelCompileStage } from './stages/kernel-compile.js';
 import { kernelInstallStage } from './stages/kernel-install.js';
@@ -43,7 +45,7 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  * boot dir last: with `all`, right before the initramfs, so a failed initramfs build leaves the
  * boot dir as it was. bzImage builds and installs the kernel image alone, as genkernel's does.
  */
-const BUILD_KERNEL: readonly Stage[] = [kernelConfigureStage, checkModuleCompressionStage, kernelCompileStage, modulesInstallStage];
+const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, checkModuleCompressionStage, kernelCompileStage, modulesInstallStage];
 const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModuleCompressionStage && s !== installInitramfsStage);
 
 /**
@@ -55,7 +57,17 @@ export function stagesFor(command: CommandName): readonly Stage[] {
     initramfs: INITRAMFS_PIPELINE,
     all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
     kernel: [...BUILD_KERNEL, kernelInstallStage],
-    bzImage: [kernelConfigureStage, kernelCompileStage, kernelInstallStage],
+    bzImage: [kernelPrerequisitesStage, kernelConfigureStage, kernelCompileStage, kernelInstallStage],
   };
   return [mountBootStage, preflightStage, ...middle[command], unmountBootStage];
+}
+
+/**
+ * --dry-run: nothing is written, so configure and compile (which write into the tree) do not run.
+ * A kernel command instead says what it would start from and runs the checks that need no build;
+ * the initramfs of `all` depends on modules that do not exist yet, so its plan stops there.
+ */
+export function dryRunStagesFor(command: CommandName): readonly Stage[] {
+  if (command === 'initramfs') return stagesFor(command);
+  return [kernelPrerequisitesStage, kernelPlanStage, ...(command === 'bzImage' ? [] : [checkModuleCompressionStage])];
 }

@@ -6,7 +6,8 @@ export function printPlan(ctx: BuildContext): void {
   const out: string[] = [];
   const k = ctx.kernel;
   if (k) out.push(`kernel ${k.version} (${k.arch}), config ${k.configPath}, modules ${k.moduleDir} (${k.moduleCompression})`);
-  out.push(`features: ${enabledFeatures(ctx).map((f) => f.name).join(', ') || 'none'}`);
+  if (ctx.command === 'all') out.push('initramfs: planned after the compile (its modules do not exist yet)');
+  if (ctx.command === 'all' || ctx.command === 'initramfs') out.push(`features: ${enabledFeatures(ctx).map((f) => f.name).join(', ') || 'none'}`);
   const plan = ctx.modules;
   if (plan) {
     out.push(`modules (${plan.modules.length}):`);

@@ -1,7 +1,7 @@
 import type { CommandName } from '../context.js';
 import { createBuildContext } from './build-context.js';
 import { runPipeline, runCleanups } from '../pipeline.js';
-import { stagesFor } from '../pipelines.js';
+import { dryRunStagesFor, stagesFor } from '../pipelines.js';
 import { cliValues } from './options.js';
 import { printPlan } from './plan.js';
 import { holdBootDir } from '../safety/hold-boot-dir.js';
@@ -13,7 +13,7 @@ export async function runBuild(command: CommandName, opts: Record<string, unknow
   const ctx = await createBuildContext(command, { ...cliValues(opts), configFile: opts.config as string | undefined });
   try {
     holdBootDir(ctx);
-    await runPipeline(ctx, stagesFor(command));
+    await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command));
   } finally {
     await runCleanups(ctx);
   }

@@ -14,7 +14,8 @@ import { checkModuleCompressionSupport } from '../kmod/capability.js';
 export const checkModuleCompressionStage: Stage = {
   name: 'module compression',
   describe: "check that the host kmod and the image's loader can read the kernel's module compression",
-  enabled: (ctx) => ctx.settings.RAMDISKMODULES && need(ctx, 'kernel').config.enabled('MODULES'),
+  // A dry run that starts from defconfig knows no kernel config yet: nothing to check then.
+  enabled: (ctx) => ctx.settings.RAMDISKMODULES && (ctx.dryRun ? ctx.kernel : need(ctx, 'kernel'))?.config.enabled('MODULES') === true,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const compression = kernel.moduleCompression;

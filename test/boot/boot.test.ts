@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootFixture, countModules, ROOT_UUID, ROOT_LABEL, type BootFixture } from './fixture.js';
 import { bootImage, initLines, type BootOptions } from './qemu.js';
+import { expectRealRoot, oneRootDisks, ROOT_DEVICE } from './one-root.js';
 import { buildImage, buildImageOk } from './build-image.js';
 import { listImage, unpackImage, packImage } from './image-files.js';
 import { swapInZstdModules } from './repack.js';
@@ -43,7 +44,7 @@ function image(key: string, args: string[]): string {
 const keptZst = () => image('kept-zst', ['--no-decompress-modules']);
 
 async function boot(label: string, initramfs: string, append: string, extra: Partial<BootOptions> = {}) {
-  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: [fx.rootDisk], append, timeoutMs: 90_000, ...extra });
+  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: oneRootDisks(fx), append, timeoutMs: 90_000, ...extra });
   timings.push(`${label}: ${r.reachedRoot ? `root reached in ${r.ms} ms` : `no root, QEMU exited after ${r.totalMs} ms`}`);
   return r;
 }
@@ -61,13 +62,13 @@ describe('boot: images built by tsgenkernel initramfs', () => {
     expect(tree.zst).toBeGreaterThan(3000);
   });
 
-  test('1. .ko.zst kept in the image, loaded by kmod, root=/dev/vda', async () => {
+  test('1. .ko.zst kept in the image, loaded by kmod, root=/dev/vdb past a decoy', async () => {
     const img = keptZst();
     const files = listImage(img);
     expect(files.some((f) => f.endsWith('/virtio_blk.ko.zst'))).toBe(true);
     expect(files.some((f) => f.endsWith('/virtio_blk.ko'))).toBe(false);
-    const r = await boot('1 kept .ko.zst, root=/dev/vda', img, 'root=/dev/vda');
-    expect(r.reachedRoot, initLines(r.output)).toBe(true);
+    const r = await boot('1 kept .ko.zst, root=/dev/vdb', img, `root=${ROOT_DEVICE}`);
+    expectRealRoot(r);
     const loaded = loadedModules(r.output);
     timings.push(`1 console: modules loaded: ${loaded.join(' ')}`);
     expect(loaded).toContain('virtio_blk');
@@ -76,14 +77,14 @@ describe('boot: images built by tsgenkernel initramfs', () => {
 
   test('2a. same image, root=UUID=', async () => {
     const r = await boot('2a root=UUID=', keptZst(), `root=UUID=${ROOT_UUID}`);
-    expect(r.reachedRoot, initLines(r.output)).toBe(true);
-    expect(r.output).toContain(`root device UUID=${ROOT_UUID} is /dev/vda`);
+    expectRealRoot(r);
+    expect(r.output).toContain(`root device UUID=${ROOT_UUID} is ${ROOT_DEVICE}`);
   }, 900_000);
 
   test('2b. same image, real_root=LABEL= wins over root=', async () => {
     const r = await boot('2b real_root=LABEL=', keptZst(), `root=/dev/sdz9 real_root=LABEL=${ROOT_LABEL}`);
-    expect(r.reachedRoot, initLines(r.output)).toBe(true);
-    expect(r.output).toContain(`root device LABEL=${ROOT_LABEL} is /dev/vda`);
+    expectRealRoot(r);
+    expect(r.output).toContain(`root device LABEL=${ROOT_LABEL} is ${ROOT_DEVICE}`);
   }, 900_000);
 
   test('3. modules stored decompressed (the default) boots', async () => {
@@ -91,8 +92,8 @@ describe('boot: images built by tsgenkernel initramfs', () => {
     const files = listImage(img);
     expect(files.some((f) => f.endsWith('/virtio_blk.ko'))).toBe(true);
     expect(files.some((f) => f.endsWith('.ko.zst'))).toBe(false);
-    const r = await boot('3 decompressed modules', img, 'root=/dev/vda');
-    expect(r.reachedRoot, initLines(r.output)).toBe(true);
+    const r = await boot('3 decompressed modules', img, `root=${ROOT_DEVICE}`);
+    expectRealRoot(r);
     expect(loadedModules(r.output)).toContain('virtio_blk');
   }, 900_000);
 
@@ -121,7 +122,7 @@ describe('boot: images built by tsgenkernel initramfs', () => {
     expect(swapped).toBeGreaterThan(0);
     const forced = join(dir, 'forced.img');
     packImage(root, forced, early);
-    const r = await boot('4b forced busybox + .ko.zst', forced, 'root=/dev/vda gk.emergency=poweroff');
+    const r = await boot('4b forced busybox + .ko.zst', forced, `root=${ROOT_DEVICE} gk.emergency=poweroff`);
     expect(r.reachedRoot).toBe(false);
     expect(r.timedOut, initLines(r.output)).toBe(false);
     const evidence = r.output.split(/\r?\n/).find((l) => /invalid module format|Invalid ELF header magic/i.test(l));
@@ -141,7 +142,21 @@ describe('boot: images built by tsgenkernel initramfs', () => {
     expect(r.output).toContain(`BOOT FAILED: root device UUID=${missing} did not appear within 10 s`);
     // What was tried, and what is there instead.
     expect(r.output).toContain(`tried: findfs UUID=${missing}`);
-    expect(r.output).toMatch(/\/dev\/vda .*UUID="?0b7e8f3c/);
+    expect(r.output).toMatch(/\/dev\/vdb .*UUID="?0b7e8f3c/);
     expect(r.output).toContain('gk.emergency=poweroff: doing it now');
+  }, 900_000);
+
+  test('6. the rescue path: a wrong root= opens the shell, the root given there boots', async () => {
+    const r = await boot('6 rescue shell, root given there', keptZst(), 'root=/dev/vdz9', {
+      timeoutMs: 120_000,
+      // The shell reads the console once its prompt shows; what is typed earlier is lost.
+      typeOn: [
+        { after: 'opening a rescue shell', text: '' },
+        { after: '# ', text: `echo root=${ROOT_DEVICE} >> /run/gk-cmdline; exit\n` },
+      ],
+    });
+    expect(r.output).toContain('BOOT FAILED: root device /dev/vdz9 did not appear');
+    expect(r.output).toContain(`retrying with the parameters given in the rescue shell: root=${ROOT_DEVICE}`);
+    expectRealRoot(r);
   }, 900_000);
 });

@@ -22,6 +22,10 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file is test/boot/fixture.ts, or dist/test/boot/fixture.js). */
 export const REPO = HERE.includes('/dist/') ? join(HERE, '..', '..', '..') : join(HERE, '..', '..');
 export const ROOT_DISK_INIT = join(REPO, 'test', 'boot', 'root-disk', 'init');
+export const DECOY_DISK_INIT = join(REPO, 'test', 'boot', 'root-disk', 'decoy-init');
+/** The decoy's identity: root-like, but never the one a test asks for. */
+export const DECOY_UUID = 'd3c0d3c0-0000-4000-8000-00000000dec0';
+export const DECOY_LABEL = 'tsgkdecoy';
 
 export interface BootFixture {
   kv: string;
@@ -31,6 +35,8 @@ export interface BootFixture {
   /** /boot/config-KV saying CONFIG_MODULE_COMPRESS_ZSTD=y. */
   zstdConfig: string;
   rootDisk: string;
+  /** A root-like ext4 whose init prints TSGK-DECOY-REACHED: attached first by one-root boots. */
+  decoyDisk: string;
   /** Where scenarios put their own scratch files (tmpdir, bootdirs, logs). */
   scratch: string;
 }
@@ -60,15 +66,32 @@ function buildZstdConfig(file: string): void {
   writeFileSync(file, text);
 }
 
-/** ext4 root: the host's static busybox and the sentinel init, nothing else. */
-function buildRootDisk(img: string, work: string): void {
+/** ext4 root: the host's static busybox and the given init, nothing else. */
+function buildRootDisk(img: string, work: string, init: string, label: string, uuid: string): void {
   const dir = join(work, 'rootdir');
   for (const d of ['bin', 'sbin', 'proc', 'sys', 'dev', 'run', 'tmp']) mkdirSync(join(dir, d), { recursive: true });
   cpSync('/bin/busybox', join(dir, 'bin', 'busybox'));
-  cpSync(ROOT_DISK_INIT, join(dir, 'sbin', 'init'));
+  cpSync(init, join(dir, 'sbin', 'init'));
   chmodSync(join(dir, 'sbin', 'init'), 0o755);
-  sh('mke2fs', ['-q', '-F', '-t', 'ext4', '-d', dir, '-L', ROOT_LABEL, '-U', ROOT_UUID, img, '32M']);
+  sh('mke2fs', ['-q', '-F', '-t', 'ext4', '-d', dir, '-L', label, '-U', uuid, img, '32M']);
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A disk image made once per content of its init script (rebuilt when the script changes). */
+function cachedRootDisk(dir: string, name: string, init: string, label: string, uuid: string): string {
+  const disk = join(dir, `${name}.img`);
+  const initScript = readFileSync(init, 'utf8');
+  const stamp = join(dir, `${name}.img.init`);
+  const current = () => existsSync(disk) && existsSync(stamp) && readFileSync(stamp, 'utf8') === initScript;
+  buildOnce(join(dir, `${name}.lock`), current, () => {
+    const work = join(dir, `${name}.partial-${process.pid}`);
+    mkdirSync(work, { recursive: true });
+    buildRootDisk(join(work, 'disk.img'), work, init, label, uuid);
+    renameSync(join(work, 'disk.img'), disk);
+    rmSync(work, { recursive: true, force: true });
+    writeFileSync(stamp, initScript);
+  });
+  return disk;
 }
 
 const sleepMs = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -144,21 +167,11 @@ export function bootFixture(): BootFixture {
     buildZstdConfig(`${zstdConfig}.${process.pid}`);
     renameSync(`${zstdConfig}.${process.pid}`, zstdConfig);
   });
-  const rootDisk = join(dir, 'root.img');
-  const initScript = readFileSync(ROOT_DISK_INIT, 'utf8');
-  const stamp = join(dir, 'root.img.init');
-  const rootDiskCurrent = () => existsSync(rootDisk) && existsSync(stamp) && readFileSync(stamp, 'utf8') === initScript;
-  buildOnce(join(dir, 'root.lock'), rootDiskCurrent, () => {
-    const work = join(dir, `root.partial-${process.pid}`);
-    mkdirSync(work, { recursive: true });
-    buildRootDisk(join(work, 'root.img'), work);
-    renameSync(join(work, 'root.img'), rootDisk);
-    rmSync(work, { recursive: true, force: true });
-    writeFileSync(stamp, initScript);
-  });
+  const rootDisk = cachedRootDisk(dir, 'root', ROOT_DISK_INIT, ROOT_LABEL, ROOT_UUID);
+  const decoyDisk = cachedRootDisk(dir, 'decoy', DECOY_DISK_INIT, DECOY_LABEL, DECOY_UUID);
   const scratch = join(dir, 'scratch');
   mkdirSync(scratch, { recursive: true });
-  memo = { kv: KV, kernel: KERNEL, zstdModulesPrefix: prefix, zstdConfig, rootDisk, scratch };
+  memo = { kv: KV, kernel: KERNEL, zstdModulesPrefix: prefix, zstdConfig, rootDisk, decoyDisk, scratch };
   return memo;
 }
 

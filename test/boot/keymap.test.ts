@@ -10,6 +10,7 @@ import { bootFixture, type BootFixture } from './fixture.js';
 import { bootImage, initLines } from './qemu.js';
 import { buildImageOk } from './build-image.js';
 import { readImage } from '../../src/image/read-image.js';
+import { expectRealRoot, oneRootDisks, ROOT_DEVICE } from './one-root.js';
 
 let fx: BootFixture;
 let image: string;
@@ -36,16 +37,16 @@ describe('boot: console keymaps', () => {
   });
 
   test('keymap=de is loaded before the root is looked for; an unknown name is reported, boot goes on', async () => {
-    const r = await bootImage({ kernel: fx.kernel, initramfs: image, disks: [fx.rootDisk], append: 'root=/dev/vda keymap=de', timeoutMs: 120_000 });
+    const r = await bootImage({ kernel: fx.kernel, initramfs: image, disks: oneRootDisks(fx), append: `root=${ROOT_DEVICE} keymap=de`, timeoutMs: 120_000 });
     timings.push(`keymap=de: root reached in ${r.ms} ms`);
     const lines = initLines(r.output);
     expect(lines).toContain('>> keymap de loaded');
     expect(lines.indexOf('>> keymap de loaded')).toBeLessThan(lines.indexOf('waiting up to'));
-    expect(r.reachedRoot, lines).toBe(true);
+    expectRealRoot(r);
 
-    const bad = await bootImage({ kernel: fx.kernel, initramfs: image, disks: [fx.rootDisk], append: 'root=/dev/vda keymap=zz', timeoutMs: 120_000 });
+    const bad = await bootImage({ kernel: fx.kernel, initramfs: image, disks: oneRootDisks(fx), append: `root=${ROOT_DEVICE} keymap=zz`, timeoutMs: 120_000 });
     timings.push(`keymap=zz: root reached in ${bad.ms} ms`);
     expect(initLines(bad.output)).toMatch(/!! keymap 'zz' is not in this image; keeping the default \(have: .*\bde\b/);
-    expect(bad.reachedRoot).toBe(true);
+    expectRealRoot(bad);
   }, 300_000);
 });

@@ -110,3 +110,12 @@ export function initLines(output: string): string {
     .filter((l) => /^(>>|!!|\.\.) |^TSGK-/.test(l))
     .join('\n');
 }
+
+/** Printed by the decoy disk's init: an init that mounted the first root-like disk it saw. */
+export const DECOY_SENTINEL = 'TSGK-DECOY-REACHED';
+
+/** The device the root disk's (or the decoy's) init saw mounted on /, from its TSGK-ROOT-MOUNT line. */
+export function rootMountDevice(output: string): string | undefined {
+  const line = output.split(/\r?\n/).find((l) => l.startsWith('TSGK-ROOT-MOUNT: '));
+  return line?.slice('TSGK-ROOT-MOUNT: '.length).trim().split(/\s+/)[0];
+}

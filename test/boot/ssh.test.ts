@@ -14,6 +14,7 @@ import { bootFixture, type BootFixture } from './fixture.js';
 import { bootImage, initLines } from './qemu.js';
 import { buildImageOk } from './build-image.js';
 import { readImage } from '../../src/image/read-image.js';
+import { expectRealRoot, oneRootDisks, ROOT_DEVICE } from './one-root.js';
 
 let fx: BootFixture;
 let work: string;
@@ -84,8 +85,8 @@ describe('boot: SSH in the initramfs', () => {
     const r = await bootImage({
       kernel: fx.kernel,
       initramfs: image,
-      disks: [fx.rootDisk],
-      append: 'root=/dev/vda dosshd ip=dhcp gk.sshd.wait=180',
+      disks: oneRootDisks(fx),
+      append: `root=${ROOT_DEVICE} dosshd ip=dhcp gk.sshd.wait=180`,
       timeoutMs: 240_000,
       extraArgs: netArgs(port),
       onOutput: (out) => {
@@ -100,7 +101,7 @@ describe('boot: SSH in the initramfs', () => {
     const s = await session;
     timings.push(`dhcp login + command: ${loginMs} ms after QEMU start; root reached at ${r.ms} ms`);
     expect(s?.out, initLines(r.output)).toMatch(/IN-INITRAMFS pid1=init root=0/);
-    expect(r.reachedRoot, initLines(r.output)).toBe(true);
+    expectRealRoot(r);
     expect(r.output).toContain('ssh: dropbear stopped, eth0 deconfigured');
   }, 300_000);
 
@@ -110,8 +111,8 @@ describe('boot: SSH in the initramfs', () => {
     const r = await bootImage({
       kernel: fx.kernel,
       initramfs: image,
-      disks: [fx.rootDisk],
-      append: 'root=/dev/vda dosshd ip=10.0.2.15::10.0.2.2:255.255.255.0:gkhost:eth0:off gk.sshd.wait=180',
+      disks: oneRootDisks(fx),
+      append: `root=${ROOT_DEVICE} dosshd ip=10.0.2.15::10.0.2.2:255.255.255.0:gkhost:eth0:off gk.sshd.wait=180`,
       timeoutMs: 240_000,
       extraArgs: netArgs(port),
       onOutput: (out) => {
@@ -122,7 +123,7 @@ describe('boot: SSH in the initramfs', () => {
     timings.push(`static ip= login: root reached at ${r.ms} ms`);
     expect(r.output).toContain('ssh: eth0 is 10.0.2.15/24 via 10.0.2.2');
     expect(s?.out).toMatch(/HOST=gkhost .*inet 10\.0\.2\.15\/24/);
-    expect(r.reachedRoot, initLines(r.output)).toBe(true);
+    expectRealRoot(r);
   }, 300_000);
 
   test('remote LUKS unlock: gk-unlock over SSH opens crypt_root= and the boot continues', async () => {
@@ -164,8 +165,8 @@ describe('boot: SSH in the initramfs', () => {
     const r = await bootImage({
       kernel: fx.kernel,
       initramfs: image,
-      disks: [luks],
-      append: 'crypt_root=/dev/vda root=/dev/mapper/root dosshd ip=dhcp',
+      disks: [fx.decoyDisk, luks],
+      append: 'crypt_root=/dev/vdb root=/dev/mapper/root dosshd ip=dhcp',
       timeoutMs: 300_000,
       extraArgs: netArgs(port),
       onOutput: (out) => {
@@ -175,8 +176,7 @@ describe('boot: SSH in the initramfs', () => {
     const u = await unlock;
     timings.push(`remote unlock: root reached at ${r.ms} ms`);
     expect(u?.out, initLines(r.output)).toContain('is open as /dev/mapper/root; the boot continues');
-    expect(r.reachedRoot, initLines(r.output)).toBe(true);
-    expect(r.output).toContain('ssh: /dev/vda is unlocked');
-    expect(r.output).toMatch(/TSGK-ROOT-MOUNT: \/dev\/mapper\/root \//);
+    expectRealRoot(r, '/dev/mapper/root');
+    expect(r.output).toContain('ssh: /dev/vdb is unlocked');
   }, 700_000);
 });

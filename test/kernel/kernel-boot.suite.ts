@@ -21,7 +21,9 @@ import { createKernelInstallStage } from '../../src/stages/kernel-install.js';
 import { modulesInstallStage } from '../../src/stages/modules-install.js';
 import { bootFixture, REPO, type BootFixture } from '../boot/fixture.js';
 import { ensureDist } from '../boot/build-image.js';
-import { bootImage, initLines } from '../boot/qemu.js';
+import { bootImage } from '../boot/qemu.js';
+import { expectRealRoot, oneRootDisks, ROOT_DEVICE } from '../boot/one-root.js';
+import { TEST_CACHEDIR, TEST_DISTDIR } from '../shared-cache.js';
 import { disposeTestContexts, kernelTestContext } from './context.js';
 import { linuxSourceTree, scratchDir } from './linux-source.js';
 import { BOOT_TEST_FRAGMENT, expandConfigFragment } from './test-config.js';
@@ -121,9 +123,7 @@ describe('tsgenkernel all on the built tree', () => {
     expect(kv, 'the stage test above must have built the kernel').not.toBe('');
     const d = dirs();
     ensureDist();
-    const cachedir = process.env.TSGK_BOOT_CACHEDIR ?? join(fx.scratch, '..', 'cachedir');
-    const distdir = process.env.TSGK_BOOT_DISTDIR ?? join(fx.scratch, '..', 'distfiles');
-    for (const p of [cachedir, distdir, join(work, 'tmp')]) mkdirSync(p, { recursive: true });
+    mkdirSync(join(work, 'tmp'), { recursive: true });
     const args = [
       join(REPO, 'bin', 'tsgenkernel'),
       'all',
@@ -139,8 +139,9 @@ describe('tsgenkernel all on the built tree', () => {
       '--makeopts=-j2',
       '--compress-initramfs-type=zstd',
       `--tmpdir=${join(work, 'tmp')}`,
-      `--cachedir=${cachedir}`,
-      `--distdir=${distdir}`,
+      // The suite's global setup fills this cache, so the suite runs alone on a fresh machine.
+      `--cachedir=${TEST_CACHEDIR}`,
+      `--distdir=${TEST_DISTDIR}`,
       `--logfile=${join(work, 'all.log')}`,
     ];
     const started = performance.now();
@@ -158,12 +159,12 @@ describe('tsgenkernel all on the built tree', () => {
     const r = await bootImage({
       kernel: join(d.boot, `vmlinuz-${kv}`),
       initramfs: join(d.boot, initramfs!),
-      disks: [fx.rootDisk],
-      append: 'root=/dev/vda',
+      disks: oneRootDisks(fx),
+      append: `root=${ROOT_DEVICE}`,
       timeoutMs: 120_000,
     });
     report.push(`QEMU boot: ${r.reachedRoot ? `root reached in ${r.ms} ms` : 'root NOT reached'}, QEMU exited after ${r.totalMs} ms${r.timedOut ? ' (timed out)' : ''}`);
-    expect(r.reachedRoot, `${initLines(r.output)}\n--- console tail ---\n${r.output.slice(-3000)}`).toBe(true);
+    expectRealRoot(r);
     expect(r.output).toContain(`Linux version ${kv}`);
     // The root disk's init lists the loaded modules: the initramfs loaded our .ko.zst builds.
     const mods = /TSGK-MODULES: (.*)/.exec(r.output)?.[1] ?? '';

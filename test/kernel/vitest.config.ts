@@ -9,6 +9,9 @@ export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
     include: ['test/kernel/**/*.suite.ts'],
+    // The same set-up as the main suite (dist/ built, static tools in the shared cache), so this
+    // suite runs alone on a fresh machine.
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 3_600_000,
     hookTimeout: 1_800_000,
     fileParallelism: false,

@@ -15,6 +15,7 @@ import { bootFixture, REPO, type BootFixture } from '../boot/fixture.js';
 import { ensureDist } from '../boot/build-image.js';
 import { copyTreeInOrder, readdirOrder, scratchDir, writeOverlay, type Order } from './trees.js';
 import { detailedListing, firstDifferences, firstDifferentByte } from './listing.js';
+import { TEST_CACHEDIR, TEST_DISTDIR } from '../shared-cache.js';
 
 const EPOCH = '1700000000';
 
@@ -57,7 +58,6 @@ function build(v: Variant, label: string, extra: string[], umask?: string): Buil
   mkdirSync(boot, { recursive: true });
   const conf = join(work, 'genkernel.conf');
   writeFileSync(conf, '# empty: only defaults and the command line count\n');
-  const cachedir = process.env.TSGK_BOOT_CACHEDIR ?? join(fx.scratch, '..', 'cachedir');
   const args = [
     'initramfs',
     `--config=${conf}`,
@@ -67,8 +67,8 @@ function build(v: Variant, label: string, extra: string[], umask?: string): Buil
     `--bootdir=${boot}`,
     '--no-mountboot',
     `--tmpdir=${v.tmp}`,
-    `--cachedir=${cachedir}`,
-    ...(process.env.TSGK_BOOT_DISTDIR ? [`--distdir=${process.env.TSGK_BOOT_DISTDIR}`] : []),
+    `--cachedir=${TEST_CACHEDIR}`,
+    `--distdir=${TEST_DISTDIR}`,
     `--initramfs-overlay=${v.overlay}`,
     ...extra,
   ];
