@@ -5,16 +5,17 @@
  */
 import { bootFixture, SENTINEL } from '../test/boot/fixture.js';
 import { buildImageOk } from '../test/boot/build-image.js';
-import { bootImage, initLines } from '../test/boot/qemu.js';
+import { bootImage, DECOY_SENTINEL, initLines, rootMountDevice } from '../test/boot/qemu.js';
 
 const fx = bootFixture();
 console.log(`demo: kernel ${fx.kv}, modules recompressed to .ko.zst in ${fx.zstdModulesPrefix}`);
 const built = buildImageOk(fx, ['--no-decompress-modules', '--loglevel=2'], 'demo');
 process.stdout.write(built.output);
 console.log(`demo: built ${built.image} in ${(built.ms / 1000).toFixed(1)}s; booting it in QEMU (TCG)…`);
-const boot = await bootImage({ kernel: fx.kernel, initramfs: built.image, disks: [fx.rootDisk], append: 'root=/dev/vda', timeoutMs: 120_000 });
+// A decoy root-like disk comes first (vda): the init has to find the root it was given (vdb).
+const boot = await bootImage({ kernel: fx.kernel, initramfs: built.image, disks: [fx.decoyDisk, fx.rootDisk], append: 'root=/dev/vdb', timeoutMs: 120_000 });
 console.log(initLines(boot.output));
-if (!boot.reachedRoot) {
+if (!boot.reachedRoot || boot.output.includes(DECOY_SENTINEL) || rootMountDevice(boot.output) !== '/dev/vdb') {
   console.error(`demo: FAILED — the root disk's init never printed ${SENTINEL}; full console:\n${boot.output}`);
   process.exit(1);
 }

@@ -26,3 +26,6 @@ export function countModuleFiles(moduleDir: string): number {
   const out = execFileSync('find', [moduleDir, '-name', '*.ko', '-o', '-name', '*.ko.*'], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l !== '').length;
 }
+
+/** TEST_KV escaped for use inside a RegExp. */
+export const TEST_KV_RE = TEST_KV.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

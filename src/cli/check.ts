@@ -17,7 +17,10 @@ import { toolCacheDir } from '../gkbuild/index.js';
 import { lockPathFor, describeOwner, type LockOwner } from '../safety/boot-lock.js';
 import { isSameProcessAlive } from '../safety/process-info.js';
 import { leftoverInstallTemps } from '../safety/install-temps.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { buildPrereqs, describePrereq, missingBuildPrereqs } from '../kernel/build-prereqs.js';
+import { hostMachine } from '../kernel/kernel-version.js';
+import { startingConfig } from '../kernel/starting-config.js';
 
 /**
  * `tsgenkernel check`: everything an initramfs build would trip over, found without building
@@ -177,6 +180,18 @@ const distfilesCheck: Check = async (ctx) => {
   return out;
 };
 
+/**
+ * When a kernel source tree is there (`all`, `kernel` would build it): what its build needs that
+ * the host lacks. A warning, not a failure: an initramfs build needs none of it.
+ */
+const kernelBuildCheck: Check = async (ctx) => {
+  if (!existsSync(join(ctx.settings.KERNEL_DIR, 'Makefile'))) return undefined;
+  const start = await startingConfig(ctx.settings);
+  const missing = await missingBuildPrereqs(buildPrereqs('gcc', start.config, hostMachine()), 'gcc');
+  if (missing.length === 0) return line('ok', 'kernel build', `${start.tree.sourceDir}: compiler, tools and headers present`);
+  return line('warn', 'kernel build', `building ${start.tree.sourceDir} needs what this host lacks: ${missing.map(describePrereq).join('; ')}`, 'install them before `tsgenkernel all` or `kernel`');
+};
+
 /** Runs every check; later checks use what earlier ones found (the kernel facts). */
 export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
   const checks: Array<[string, Check]> = [
@@ -189,6 +204,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['modules', modulesCheck],
     ['initramfs compression', compressorCheck],
     ['static tools', distfilesCheck],
+    ['kernel build', kernelBuildCheck],
   ];
   const out: CheckLine[] = [];
   for (const [name, fn] of checks) out.push(...(await guarded(name, () => fn(ctx))));
