@@ -44,7 +44,7 @@ function image(key: string, args: string[]): string {
 const keptZst = () => image('kept-zst', ['--no-decompress-modules']);
 
 async function boot(label: string, initramfs: string, append: string, extra: Partial<BootOptions> = {}) {
-  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: oneRootDisks(fx), append, timeoutMs: 90_000, ...extra });
+  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: oneRootDisks(fx), append, timeoutMs: 180_000, ...extra });
   timings.push(`${label}: ${r.reachedRoot ? `root reached in ${r.ms} ms` : `no root, QEMU exited after ${r.totalMs} ms`}`);
   return r;
 }
@@ -134,7 +134,8 @@ describe('boot: images built by tsgenkernel initramfs', () => {
   test('5. a missing root ends with the failure message inside the timeout', async () => {
     const missing = 'deadbeef-0000-4000-8000-000000000000';
     const r = await boot('5 missing root (wrong UUID)', keptZst(), `root=UUID=${missing} gk.emergency=poweroff`, {
-      timeoutMs: 60_000,
+      // The init's own wait is 10 s; the rest is the kernel under TCG, slower on a loaded machine.
+      timeoutMs: 120_000,
     });
     expect(r.reachedRoot).toBe(false);
     expect(r.timedOut, initLines(r.output)).toBe(false);

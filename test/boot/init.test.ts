@@ -31,7 +31,7 @@ afterAll(() => {
 });
 
 async function boot(label: string, initramfs: string, append: string, disk = fx.rootDisk) {
-  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: [disk], append, timeoutMs: 90_000 });
+  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: [disk], append, timeoutMs: 180_000 });
   timings.push(`${label}: ${r.reachedRoot ? `root reached in ${r.ms} ms` : `no root, QEMU exited after ${r.totalMs} ms`}`);
   return r;
 }
