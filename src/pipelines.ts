@@ -2,11 +2,11 @@ import type { CommandName } from './context.js';
 import type { Stage } from './pipeline.js';
 import { preflightStage } from './stages/preflight.js';
 import { resolveKernelStage } from './stages/resolve-kernel.js';
-import { checkModuleCompressionStage } from './stages/check-module-compression.js';
-import { depmodStage } from './stages/depmod.js';
+import { checkModuleCompressionStage } from './stages/module-compression.js';
+import { depmodStage } from './stages/module-index.js';
 import { selectModulesStage } from './stages/select-modules.js';
 import { imageBaseStage } from './stages/image-base.js';
-import { stageModulesStage } from './stages/stage-modules.js';
+import { stageModulesStage } from './stages/copy-modules.js';
 import { buildToolsStage } from './stages/build-tools.js';
 import { installFeaturesStage, overlayStage } from './stages/install-features.js';
 import { earlyMicrocodeStage } from './stages/early-microcode.js';
@@ -16,7 +16,7 @@ import { kernelConfigureStage } from './stages/kernel-configure.js';
 import { kernelCompileStage } from './stages/kernel-compile.js';
 import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
-import { mountBootStage, unmountBootStage } from './install/mountboot.js';
+import { mountBootStage, unmountBootStage } from './stages/mount-boot.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.

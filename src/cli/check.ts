@@ -5,18 +5,18 @@ import { GkError, isGkError } from '../errors.js';
 import { cliValues } from './options.js';
 import { createBuildContext } from './build-context.js';
 import { resolveKernelStage } from '../stages/resolve-kernel.js';
-import { checkModuleCompressionStage } from '../stages/check-module-compression.js';
+import { checkModuleCompressionStage } from '../stages/module-compression.js';
 import { chooseCompressor, COMPRESSORS, hostCompressorTools } from '../image/compressors.js';
 import { expandFilename } from '../install/filenames.js';
-import { requireCurrentIndex } from '../safety/index-guard.js';
+import { requireCurrentIndex } from '../kmod/index-guard.js';
 import { enabledFeatures } from '../features/registry.js';
 import { loadManifest } from '../gkbuild/manifest.js';
 import { loadRecipe, resolveOrder } from '../gkbuild/recipe.js';
 import { defaultRecipeSources, fetchScriptPath } from '../gkbuild/paths.js';
 import { toolCacheDir } from '../gkbuild/index.js';
-import { lockPathFor, describeOwner, type LockOwner } from '../safety/boot-lock.js';
-import { isSameProcessAlive } from '../safety/process-info.js';
-import { leftoverInstallTemps } from '../safety/install-temps.js';
+import { lockPathFor, describeOwner, type LockOwner } from '../install/boot-lock.js';
+import { isSameProcessAlive } from '../install/process-info.js';
+import { leftoverInstallTemps } from '../install/install-temps.js';
 import { readFileSync } from 'node:fs';
 
 /**

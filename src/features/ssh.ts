@@ -7,7 +7,7 @@ import { GkError } from '../errors.js';
 import { run } from '../exec.js';
 import { defaultsPath } from '../config/settings.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
-import { requireHostTool } from '../elf/host-tool.js';
+import { requireHostTool } from '../path-lookup.js';
 
 /**
  * --ssh: dropbear (Debian's dropbear-bin, with its shared-library closure) so that a remote

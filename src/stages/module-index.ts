@@ -1,6 +1,6 @@
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
-import { requireCurrentIndex } from '../safety/index-guard.js';
+import { requireCurrentIndex } from '../kmod/index-guard.js';
 
 /**
  * The kernel's own module indexes must exist and match the files on disk before anything is

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleanups } from '../pipeline.js';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
-import { createMountBootStages, decideMountBoot, fstabMountPoints, mountedPoints } from './mountboot.js';
+import { createMountBootStages, decideMountBoot, fstabMountPoints, mountedPoints } from './mount-boot.js';
 
 const FSTAB = `# /etc/fstab: static file system information.
 UUID=1111-2222  /               ext4  errors=remount-ro  0 1

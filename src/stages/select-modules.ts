@@ -9,7 +9,7 @@ import { resolveModules } from '../kmod/resolver.js';
 import { renderSoftdeps } from '../kmod/softdep.js';
 import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
-import { checkExplicitModules } from '../safety/requested-modules.js';
+import { checkExplicitModules } from '../kmod/requested-modules.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
 export async function requestedModules(ctx: BuildContext, groupsText: string): Promise<string[]> {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixtures.js';
-import { processStartTicks } from '../../src/safety/process-info.js';
+import { processStartTicks } from '../../src/install/process-info.js';
 import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, startCli, type BuildDirs } from './cli-harness.js';
 
 const MODULES = ['virtio_blk', 'ext4'];
