@@ -5,7 +5,7 @@ import { GkError, isGkError } from '../errors.js';
 import { cliValues } from './options.js';
 import { createBuildContext } from './build-context.js';
 import { resolveKernelStage } from '../stages/resolve-kernel.js';
-import { checkModuleCompressionStage } from '../stages/module-compression.js';
+import { moduleCompressionStage } from '../stages/module-compression.js';
 import { chooseCompressor, COMPRESSORS, hostCompressorTools } from '../image/compressors.js';
 import { expandFilename } from '../install/filenames.js';
 import { requireCurrentIndex } from '../kmod/index-guard.js';
@@ -115,8 +115,8 @@ const kernelCheck: Check = async (ctx) => {
 };
 
 const moduleCompressionCheck: Check = async (ctx) => {
-  if (!ctx.kernel || !checkModuleCompressionStage.enabled(ctx)) return undefined;
-  const detail = await checkModuleCompressionStage.run(ctx);
+  if (!ctx.kernel || !moduleCompressionStage.enabled(ctx)) return undefined;
+  const detail = await moduleCompressionStage.run(ctx);
   return line('ok', 'module compression', String(detail ?? ''));
 };
 

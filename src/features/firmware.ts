@@ -6,7 +6,7 @@ import type { ImageTree } from '../image/image-tree.js';
 import type { Feature } from './feature.js';
 import { GkError } from '../errors.js';
 import { builtinValues, loadBuiltinModinfo } from '../kmod/builtin-modinfo.js';
-import { modulesFirmware } from '../firmware/modinfo.js';
+import { modulesFirmware } from '../kmod/modinfo.js';
 import { FirmwareCollector, firmwarePolicy, missingFirmwareReport } from '../firmware/firmware-files.js';
 
 /** FIRMWARE_FILES: comma (or blank) separated names relative to the firmware dir. */

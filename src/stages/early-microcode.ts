@@ -8,7 +8,7 @@ import { buildEarlyMicrocode, type MicrocodeChoice } from '../firmware/microcode
  * hosts only have their own vendor's package, and a kernel boots fine without updates.
  */
 export const earlyMicrocodeStage: Stage = {
-  name: 'early microcode',
+  name: 'early-microcode',
   describe: 'build the uncompressed early microcode archive',
   enabled: (ctx) => ctx.settings.MICROCODE_INITRAMFS && ctx.settings.MICROCODE !== 'none' && ctx.settings.MICROCODE !== '' && !ctx.dryRun,
   async run(ctx) {

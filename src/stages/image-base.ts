@@ -20,7 +20,7 @@ function shQuote(v: string): string {
  * build time (--real-root).
  */
 export const imageBaseStage: Stage = {
-  name: 'image skeleton',
+  name: 'image-base',
   describe: 'lay out /init, its scripts, feature fragments and device nodes',
   enabled: () => true,
   async run(ctx) {

@@ -94,7 +94,7 @@ describe('one run per boot dir', () => {
     await new Promise<void>((resolve, reject) => {
       first.stderr.on('data', (c: Buffer) => {
         err += c.toString();
-        if (/select modules/.test(err)) resolve();
+        if (/select-modules/.test(err)) resolve();
       });
       first.on('exit', () => reject(new Error(`first run ended early: ${err}`)));
     });
