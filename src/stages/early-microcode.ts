@@ -14,7 +14,7 @@ export const earlyMicrocodeStage: Stage = {
   async run(ctx) {
     const choice = ctx.settings.MICROCODE as MicrocodeChoice;
     const config = need(ctx, 'kernel').config;
-    const fwDir = ctx.settings.FIRMWARE_DIR || '/lib/firmware';
+    const fwDir = ctx.settings.FIRMWARE_DIR;
     if (!config.builtin('MICROCODE')) {
       ctx.log.warnOnce('microcode:config', 'the kernel has no CONFIG_MICROCODE=y, so it cannot load early microcode: no early archive');
       return 'kernel cannot load it';

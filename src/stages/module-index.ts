@@ -17,6 +17,6 @@ export const moduleIndexStage: Stage = {
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const health = await requireCurrentIndex(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, kernel.moduleCompression);
-    return `${health.indexed} modules indexed`;
+    return `${health.indexed} modules indexed in ${kernel.moduleDir}`;
   },
 };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Stage } from '../pipeline.js';
 import type { BuildContext } from '../context.js';
-import { need } from '../context.js';
+import { need, report } from '../context.js';
 import { defaultsPath } from '../config/settings.js';
 import { groupModules, moduleGroups } from '../kmod/module-groups.js';
 import { loadModuleIndex } from '../kmod/module-index.js';
@@ -61,6 +61,9 @@ function warnMissing(ctx: BuildContext, missing: readonly string[], moduleDir: s
   if (missing.length === 0) return;
   const shown = missing.slice(0, 6).join(', ') + (missing.length > 6 ? `, … (${missing.length - 6} more, see --loglevel=3)` : '');
   const what = missing.length === 1 ? 'module of the module groups is' : `${missing.length} modules of the module groups are`;
-  ctx.log.warn(`${what} not built for this kernel (neither in ${moduleDir} nor built in), left out: ${shown}`);
+  report(ctx, {
+    text: `${what} not built for this kernel (neither in ${moduleDir} nor built in), left out: ${shown}`,
+    hint: 'genkernel leaves them out too; drop them from MODULES_* if this kernel has no such module',
+  });
   if (missing.length > 6) ctx.log.debug(`not found: ${missing.join(' ')}`, 3);
 }
