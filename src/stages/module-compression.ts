@@ -4,7 +4,7 @@ import { GkError } from '../errors.js';
 import { COMPRESSION_FACTS } from '../kmod/compression.js';
 import { detectHostKmod } from '../kmod/host-kmod.js';
 import { checkModuleCompressionSupport } from '../kmod/capability.js';
-import { modulesWanted } from './resolve-kernel.js';
+import { imageCarriesModules } from './resolve-kernel.js';
 
 /**
  * The reason this project exists. Two readers must understand the modules' compression: the
@@ -15,7 +15,7 @@ import { modulesWanted } from './resolve-kernel.js';
 export const moduleCompressionStage: Stage = {
   name: 'module-compression',
   describe: "check that the host kmod and the image's loader can read the kernel's module compression",
-  enabled: (ctx) => modulesWanted(ctx.settings, need(ctx, 'kernel').config),
+  enabled: imageCarriesModules,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const compression = kernel.moduleCompression;

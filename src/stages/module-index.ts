@@ -1,7 +1,7 @@
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
 import { requireCurrentIndex } from '../kmod/index-guard.js';
-import { modulesWanted } from './resolve-kernel.js';
+import { imageCarriesModules } from './resolve-kernel.js';
 
 /**
  * The kernel's own module indexes must exist and match the files on disk before anything is
@@ -13,7 +13,7 @@ import { modulesWanted } from './resolve-kernel.js';
 export const moduleIndexStage: Stage = {
   name: 'module-index',
   describe: "check the kernel's modules.dep exists and matches the module files",
-  enabled: (ctx) => modulesWanted(ctx.settings, need(ctx, 'kernel').config),
+  enabled: imageCarriesModules,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const health = await requireCurrentIndex(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, kernel.moduleCompression);

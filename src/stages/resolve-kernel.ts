@@ -2,7 +2,7 @@ import { access, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { release } from 'node:os';
 import type { Stage } from '../pipeline.js';
-import type { BuildContext, KernelFacts } from '../context.js';
+import { need, type BuildContext, type KernelFacts } from '../context.js';
 import type { Settings } from '../config/option-table.js';
 import { GkError } from '../errors.js';
 import { KernelConfig } from '../kernel/kconfig.js';
@@ -30,6 +30,11 @@ export function moduleDirFor(settings: Pick<Settings, 'KERNEL_MODULES_PREFIX'>, 
  */
 export function modulesWanted(settings: Pick<Settings, 'RAMDISKMODULES'>, config: KernelConfig): boolean {
   return settings.RAMDISKMODULES && config.enabled('MODULES');
+}
+
+/** modulesWanted for the resolved kernel: the `enabled` of the module stages. */
+export function imageCarriesModules(ctx: BuildContext): boolean {
+  return modulesWanted(ctx.settings, need(ctx, 'kernel').config);
 }
 
 /**

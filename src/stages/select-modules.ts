@@ -10,7 +10,7 @@ import { renderSoftdeps } from '../kmod/softdep.js';
 import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
 import { checkExplicitModules } from '../kmod/requested-modules.js';
-import { modulesWanted } from './resolve-kernel.js';
+import { imageCarriesModules } from './resolve-kernel.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
 export async function requestedModules(ctx: BuildContext, groupsText: string): Promise<string[]> {
@@ -34,7 +34,7 @@ function overridesOf(ctx: BuildContext, group: string): Map<string, string> {
 export const selectModulesStage: Stage = {
   name: 'select-modules',
   describe: 'expand module groups and resolve aliases, dependencies and soft dependencies',
-  enabled: (ctx) => modulesWanted(ctx.settings, need(ctx, 'kernel').config),
+  enabled: imageCarriesModules,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const index = await loadModuleIndex(kernel.moduleDir);
