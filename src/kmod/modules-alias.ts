@@ -1,6 +1,6 @@
 import { globToRegExp, hasGlob } from './fnmatch.js';
 import { normaliseModuleName } from './names.js';
-import { clip, indexParseError, numberedLines, readIndexFile } from './parse-error.js';
+import { clip, indexParseError, numberedLines, readIndexFile } from './index-file.js';
 
 /**
  * kmod compares aliases with '-' read as '_' everywhere except inside a [...] bracket (where '-' is a

@@ -1,6 +1,6 @@
 import { GkError } from '../errors.js';
 import { isModuleFileName, moduleNameOfPath } from './names.js';
-import { clip, indexParseError, numberedLines, readIndexFile } from './parse-error.js';
+import { clip, indexParseError, numberedLines, readIndexFile } from './index-file.js';
 
 /** One modules.dep line: a module file and every module it needs (the full closure, as depmod writes it). */
 export interface DepEntry {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseModuleName } from './names.js';
-import { clip, indexParseError, numberedLines, readIndexFile } from './parse-error.js';
+import { clip, indexParseError, numberedLines, readIndexFile } from './index-file.js';
 
 /** "softdep MODULE pre: A B post: C": load A and B before MODULE and C after it. */
 export interface Softdep {
