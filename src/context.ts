@@ -73,10 +73,9 @@ export interface Finding {
   hint?: string;
 }
 
-/** How a stage reports a finding: a warning (once per `onceKey`) in a build, a line of `check`. */
-export function report(ctx: BuildContext, finding: Finding, onceKey?: string): void {
+/** How a stage reports a finding: a warning in a build, a line of `check`. */
+export function report(ctx: BuildContext, finding: Finding): void {
   if (ctx.findings) ctx.findings.push(finding);
-  else if (onceKey) ctx.log.warnOnce(onceKey, finding.text);
   else ctx.log.warn(finding.text);
 }
 
