@@ -60,6 +60,23 @@ export interface BuildContext {
   outputs: BuildOutputs;
   /** Undo actions run (last first) when the run fails or is interrupted. */
   cleanups: Array<() => void | Promise<void>>;
+  /**
+   * Set by `check` while it runs a stage's own checks: findings are collected here and become
+   * check lines. Unset during a build, where they are warnings.
+   */
+  findings?: Finding[];
+}
+
+/** Something a stage noticed that does not stop the build (a missing optional module, leftovers). */
+export interface Finding {
+  text: string;
+  hint?: string;
+}
+
+/** How a stage reports a finding: a warning in a build, a line of `check`. */
+export function report(ctx: BuildContext, finding: Finding): void {
+  if (ctx.findings) ctx.findings.push(finding);
+  else ctx.log.warn(finding.text);
 }
 
 /** Fetch a fact a previous stage must have set; a missing one is a pipeline ordering bug. */

@@ -2,13 +2,14 @@ import type { CommandName } from './context.js';
 import type { Stage } from './pipeline.js';
 import { preflightStage } from './stages/preflight.js';
 import { resolveKernelStage } from './stages/resolve-kernel.js';
-import { checkModuleCompressionStage } from './stages/check-module-compression.js';
-import { depmodStage } from './stages/depmod.js';
+import { moduleCompressionStage } from './stages/module-compression.js';
+import { moduleIndexStage } from './stages/module-index.js';
 import { selectModulesStage } from './stages/select-modules.js';
 import { imageBaseStage } from './stages/image-base.js';
-import { stageModulesStage } from './stages/stage-modules.js';
+import { copyModulesStage } from './stages/copy-modules.js';
 import { buildToolsStage } from './stages/build-tools.js';
-import { installFeaturesStage, overlayStage } from './stages/install-features.js';
+import { installFeaturesStage } from './stages/install-features.js';
+import { overlayStage } from './stages/overlay.js';
 import { earlyMicrocodeStage } from './stages/early-microcode.js';
 import { assembleStage } from './stages/assemble.js';
 import { installInitramfsStage } from './stages/install-initramfs.js';
@@ -18,7 +19,8 @@ import { kernelConfigureStage } from './stages/kernel-configure.js';
 import { kernelCompileStage } from './stages/kernel-compile.js';
 import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
-import { mountBootStage, unmountBootStage } from './install/mountboot.js';
+import { mountBootStage } from './stages/mount-boot.js';
+import { unmountBootStage } from './stages/unmount-boot.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -26,11 +28,11 @@ import { mountBootStage, unmountBootStage } from './install/mountboot.js';
  */
 export const INITRAMFS_PIPELINE: readonly Stage[] = [
   resolveKernelStage,
-  checkModuleCompressionStage,
-  depmodStage,
+  moduleCompressionStage,
+  moduleIndexStage,
   selectModulesStage,
   imageBaseStage,
-  stageModulesStage,
+  copyModulesStage,
   buildToolsStage,
   installFeaturesStage,
   overlayStage,
@@ -45,8 +47,8 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  * boot dir last: with `all`, right before the initramfs, so a failed initramfs build leaves the
  * boot dir as it was. bzImage builds and installs the kernel image alone, as genkernel's does.
  */
-const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, checkModuleCompressionStage, kernelCompileStage, modulesInstallStage];
-const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModuleCompressionStage && s !== installInitramfsStage);
+const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, moduleCompressionStage, kernelCompileStage, modulesInstallStage];
+const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleCompressionStage && s !== installInitramfsStage);
 
 /**
  * Every command starts by mounting the boot dir when fstab has it (--mountboot) and checking it
@@ -69,5 +71,5 @@ export function stagesFor(command: CommandName): readonly Stage[] {
  */
 export function dryRunStagesFor(command: CommandName): readonly Stage[] {
   if (command === 'initramfs') return stagesFor(command);
-  return [kernelPrerequisitesStage, kernelPlanStage, ...(command === 'bzImage' ? [] : [checkModuleCompressionStage])];
+  return [kernelPrerequisitesStage, kernelPlanStage, ...(command === 'bzImage' ? [] : [moduleCompressionStage])];
 }

@@ -1,4 +1,4 @@
-import { access, constants, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BuildContext, CommandName } from '../context.js';
@@ -62,12 +62,4 @@ export async function createBuildContext(command: CommandName, cli: CliValues & 
   };
   if (tmp && s.CLEANUP) ctx.cleanups.push(() => rm(tmp, { recursive: true, force: true }));
   return ctx;
-}
-
-/** True when the boot dir can be written by this process (root, or a user-owned test dir). */
-export async function canWrite(dir: string): Promise<boolean> {
-  return access(dir, constants.W_OK).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,23 +1,22 @@
 import { access, constants, readdir, stat, statfs } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { GkError, isGkError } from '../errors.js';
+import type { Stage } from '../pipeline.js';
 import { cliValues } from './options.js';
 import { createBuildContext } from './build-context.js';
 import { resolveKernelStage } from '../stages/resolve-kernel.js';
-import { checkModuleCompressionStage } from '../stages/check-module-compression.js';
+import { moduleCompressionStage } from '../stages/module-compression.js';
+import { moduleIndexStage } from '../stages/module-index.js';
+import { selectModulesStage } from '../stages/select-modules.js';
 import { chooseCompressor, COMPRESSORS, hostCompressorTools } from '../image/compressors.js';
-import { expandFilename } from '../install/filenames.js';
-import { requireCurrentIndex } from '../safety/index-guard.js';
+import { bootDirPreflight } from '../install/boot-dir-preflight.js';
 import { enabledFeatures } from '../features/registry.js';
 import { loadManifest } from '../gkbuild/manifest.js';
 import { loadRecipe, resolveOrder } from '../gkbuild/recipe.js';
 import { defaultRecipeSources, fetchScriptPath } from '../gkbuild/paths.js';
 import { toolCacheDir } from '../gkbuild/index.js';
-import { lockPathFor, describeOwner, type LockOwner } from '../safety/boot-lock.js';
-import { isSameProcessAlive } from '../safety/process-info.js';
-import { leftoverInstallTemps } from '../safety/install-temps.js';
-import { existsSync, readFileSync } from 'node:fs';
 import { buildPrereqs, describePrereq, missingBuildPrereqs } from '../kernel/build-prereqs.js';
 import { hostMachine } from '../kernel/kernel-version.js';
 import { startingConfig } from '../kernel/starting-config.js';
@@ -50,56 +49,27 @@ async function guarded(name: string, fn: () => Promise<CheckLine | CheckLine[] |
   }
 }
 
-const isRoot = () => process.getuid?.() === 0;
 const mb = (bytes: number) => Math.floor(bytes / 1048576);
 
-const userCheck: Check = async (ctx) => {
-  const s = ctx.settings;
-  if (isRoot()) return line('ok', 'user', 'running as root');
-  if (!s.INSTALL) return line('ok', 'user', 'not root, and --no-install writes nothing outside TMPDIR');
-  const writable = await access(ctx.paths.bootdir, constants.W_OK).then(() => true, () => false);
-  if (writable) return line('warn', 'user', `not root, but ${ctx.paths.bootdir} is writable: the image can be installed`);
-  return line('FAIL', 'user', `not root, and ${ctx.paths.bootdir} is not writable by this user`, 'run tsgenkernel as root (sudo), or pass --bootdir=DIR you can write, or --no-install');
-};
+/** The boot dir: the preflight stage's own checks, every line of them. */
+const bootDirCheck: Check = async (ctx) => bootDirPreflight(ctx);
 
-const bootDirCheck: Check = async (ctx) => {
-  const s = ctx.settings;
-  if (!s.INSTALL) return line('ok', 'boot dir', '--no-install: the boot dir is not written');
-  const dir = ctx.paths.bootdir;
-  const st = await stat(dir).catch(() => undefined);
-  if (!st?.isDirectory()) {
-    return line('FAIL', 'boot dir', `${dir} does not exist`, 'create or mount it (--mountboot mounts it when fstab lists it), or pass --bootdir=DIR');
-  }
-  const out: CheckLine[] = [];
-  const fs = await statfs(dir);
-  const free = fs.bavail * fs.bsize;
-  // The new image is written beside the old one before the rename: its full size must fit.
-  const kernel = ctx.kernel;
-  const name = kernel ? expandFilename(s.INITRAMFS_FILENAME, { kv: kernel.version, arch: kernel.arch }) : undefined;
-  const previous = name ? await stat(join(dir, name)).then((x) => x.size, () => 0) : 0;
-  const wantMb = Math.max(s.CHECK_FREE_DISK_SPACE_BOOTDIR, mb(previous * 1.2) + 1);
-  if (mb(free) < wantMb) {
-    const why = s.CHECK_FREE_DISK_SPACE_BOOTDIR >= wantMb ? `--check-free-disk-space-bootdir asks for ${wantMb} MB` : `the current ${name} is ${mb(previous)} MB and its replacement is written beside it`;
-    out.push(line('FAIL', 'free space', `${dir} has ${mb(free)} MB free; ${why}`, 'free space there (old kernels, *.old files), or pass --bootdir=DIR'));
-  } else {
-    out.push(line('ok', 'free space', `${dir}: ${mb(free)} MB free${previous ? ` (current image ${mb(previous)} MB)` : ''}`));
-  }
-  const lockPath = lockPathFor(dir);
-  let holder: LockOwner | undefined;
-  try {
-    holder = JSON.parse(readFileSync(lockPath, 'utf8')) as LockOwner;
-  } catch {
-    holder = undefined;
-  }
-  if (holder && typeof holder.pid === 'number' && isSameProcessAlive(holder.pid, holder.startTicks ?? null)) {
-    out.push(line('FAIL', 'lock', `another run is writing ${dir}: ${describeOwner(holder)}`, `wait for it, or stop it (kill ${holder.pid})`));
-  } else if (holder) {
-    out.push(line('ok', 'lock', `stale lock ${lockPath} (pid ${holder.pid} is gone); the next run takes it over`));
-  }
-  const temps = leftoverInstallTemps(dir);
-  if (temps.length) out.push(line('warn', 'leftovers', `${dir} holds temp files of an install that was killed: ${temps.join(', ')}`, `remove them (rm ${temps.map((t) => join(dir, t)).join(' ')})`));
-  return out;
-};
+/**
+ * A stage's own check, run as the build runs it: its detail is the ok line, and what it reports
+ * (ctx.findings) becomes warn lines. Stages that read the kernel facts wait for a resolved kernel.
+ */
+function stageCheck(name: string, stage: Stage, opts: { needsKernel: boolean } = { needsKernel: true }): Check {
+  return async (ctx) => {
+    if ((opts.needsKernel && !ctx.kernel) || !stage.enabled(ctx)) return undefined;
+    ctx.findings = [];
+    try {
+      const detail = await stage.run(ctx);
+      return [line('ok', name, String(detail ?? '')), ...ctx.findings.map((f) => line('warn', name, f.text, f.hint))];
+    } finally {
+      ctx.findings = undefined;
+    }
+  };
+}
 
 const tmpDirCheck: Check = async (ctx) => {
   const dir = ctx.settings.TMPDIR;
@@ -110,43 +80,6 @@ const tmpDirCheck: Check = async (ctx) => {
   if (!writable) return line('FAIL', 'temp dir', `${dir} cannot be created or written (${probe} is not writable)`, 'run as root, or pass --tmpdir=DIR you can write');
   const fs = await statfs(probe);
   return line(mb(fs.bavail * fs.bsize) < 256 ? 'warn' : 'ok', 'temp dir', `${dir}: ${mb(fs.bavail * fs.bsize)} MB free`);
-};
-
-const kernelCheck: Check = async (ctx) => {
-  const detail = await resolveKernelStage.run(ctx);
-  return line('ok', 'kernel', String(detail ?? ctx.kernel?.version));
-};
-
-const moduleCompressionCheck: Check = async (ctx) => {
-  if (!ctx.kernel || !checkModuleCompressionStage.enabled(ctx)) return undefined;
-  const detail = await checkModuleCompressionStage.run(ctx);
-  return line('ok', 'module compression', String(detail ?? ''));
-};
-
-const moduleIndexCheck: Check = async (ctx) => {
-  const k = ctx.kernel;
-  if (!k || !ctx.settings.RAMDISKMODULES || !k.config.enabled('MODULES')) return undefined;
-  const h = await requireCurrentIndex(k.moduleDir, k.version, ctx.settings.KERNEL_MODULES_PREFIX, k.moduleCompression);
-  const extra = h.unindexed.length ? `, ${h.unindexed.length} module files not indexed` : '';
-  return line('ok', 'module index', `${h.indexed} modules indexed in ${k.moduleDir}${extra}`);
-};
-
-const modulesCheck: Check = async (ctx) => {
-  const k = ctx.kernel;
-  if (!k || !ctx.settings.RAMDISKMODULES || !k.config.enabled('MODULES')) return undefined;
-  const { selectModulesStage } = await import('../stages/select-modules.js');
-  // The stage warns about missing modules itself; here the check line says it, once.
-  const { warn, warnOnce } = ctx.log;
-  ctx.log.warn = ctx.log.warnOnce = () => undefined;
-  let detail: string | void;
-  try {
-    detail = await selectModulesStage.run(ctx);
-  } finally {
-    Object.assign(ctx.log, { warn, warnOnce });
-  }
-  const missing = ctx.modules?.missing ?? [];
-  if (missing.length) return line('warn', 'modules', `${detail}; not in the tree: ${missing.join(' ')}`, 'these are left out (genkernel does the same); drop them from MODULES_* if the kernel has no such module');
-  return line('ok', 'modules', String(detail));
 };
 
 const compressorCheck: Check = async (ctx) => {
@@ -195,13 +128,12 @@ const kernelBuildCheck: Check = async (ctx) => {
 /** Runs every check; later checks use what earlier ones found (the kernel facts). */
 export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
   const checks: Array<[string, Check]> = [
-    ['user', userCheck],
-    ['kernel', kernelCheck],
+    ['kernel', stageCheck('kernel', resolveKernelStage, { needsKernel: false })],
     ['boot dir', bootDirCheck],
     ['temp dir', tmpDirCheck],
-    ['module compression', moduleCompressionCheck],
-    ['module index', moduleIndexCheck],
-    ['modules', modulesCheck],
+    ['module compression', stageCheck('module compression', moduleCompressionStage)],
+    ['module index', stageCheck('module index', moduleIndexStage)],
+    ['modules', stageCheck('modules', selectModulesStage)],
     ['initramfs compression', compressorCheck],
     ['static tools', distfilesCheck],
     ['kernel build', kernelBuildCheck],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isGkError } from '../errors.js';
-import { userErrorFromErrno } from '../safety/errno-errors.js';
+import { userErrorFromErrno } from '../cli/errno-errors.js';
 import { addTableOptions, moveLeadingOptions } from './options.js';
 import type { CommandName } from '../context.js';
 

@@ -4,7 +4,7 @@ import { runPipeline, runCleanups } from '../pipeline.js';
 import { dryRunStagesFor, stagesFor } from '../pipelines.js';
 import { cliValues } from './options.js';
 import { printPlan } from './plan.js';
-import { holdBootDir } from '../safety/hold-boot-dir.js';
+import { holdBootDir } from '../install/hold-boot-dir.js';
 import { clearToolCache } from '../gkbuild/index.js';
 
 /** Runs one build command end to end and prints its summary. */

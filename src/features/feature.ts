@@ -13,8 +13,6 @@ export interface Feature {
   tools?(ctx: BuildContext): string[];
   /** Module names or group names (see defaults/modules_load) to include in the image. */
   modules?(ctx: BuildContext): string[];
-  /** Host commands needed at build time, checked before any work starts. */
-  hostCommands?(ctx: BuildContext): string[];
   /** Add binaries and files to the image. Runs after modules are staged. */
   install(ctx: BuildContext, image: ImageTree): Promise<void>;
   /**

@@ -6,7 +6,7 @@ import type { ImageTree } from '../image/image-tree.js';
 import type { Feature } from './feature.js';
 import { GkError } from '../errors.js';
 import { builtinValues, loadBuiltinModinfo } from '../kmod/builtin-modinfo.js';
-import { modulesFirmware } from '../firmware/modinfo.js';
+import { modulesFirmware } from '../kmod/modinfo.js';
 import { FirmwareCollector, firmwarePolicy, missingFirmwareReport } from '../firmware/firmware-files.js';
 
 /** FIRMWARE_FILES: comma (or blank) separated names relative to the firmware dir. */
@@ -16,7 +16,7 @@ export function explicitFirmwareFiles(value: string): string[] {
 
 /**
  * What the selected modules and the built-in drivers declare with MODULE_FIRMWARE(), by name,
- * with who asks. Also records the names in ctx.modules.firmware for the plan and the summary.
+ * with who asks.
  */
 export async function declaredFirmware(ctx: BuildContext): Promise<Map<string, string[]>> {
   const kernel = need(ctx, 'kernel');
@@ -24,7 +24,6 @@ export async function declaredFirmware(ctx: BuildContext): Promise<Map<string, s
   const byName = plan ? await modulesFirmware(kernel.moduleDir, plan.modules.map((m) => m.relPath)) : new Map<string, string[]>();
   const builtin = builtinValues(await loadBuiltinModinfo(kernel.moduleDir), 'firmware');
   for (const { module, value } of builtin) byName.set(value, [...(byName.get(value) ?? []), `${module} (built in)`]);
-  if (plan) plan.firmware = [...byName.keys()];
   return byName;
 }
 
@@ -35,7 +34,7 @@ export async function declaredFirmware(ctx: BuildContext): Promise<Map<string, s
  */
 export async function installFirmware(ctx: BuildContext, image: ImageTree): Promise<string> {
   const s = ctx.settings;
-  const dir = s.FIRMWARE_DIR || '/lib/firmware';
+  const dir = s.FIRMWARE_DIR;
   const explicit = explicitFirmwareFiles(s.FIRMWARE_FILES);
   const dirOk = (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
   if (!dirOk) {

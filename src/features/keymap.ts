@@ -138,7 +138,6 @@ export async function installKeymaps(ctx: BuildContext, image: ImageTree, roots:
 export const keymapFeature: Feature = {
   name: 'keymap',
   enabled: (ctx) => ctx.settings.KEYMAP,
-  hostCommands: () => ['loadkeys'],
   async install(ctx, image) {
     const names = await installKeymaps(ctx, image);
     ctx.log.debug(`keymaps: ${names.length} (${names.join(' ')})`, 2);

@@ -1,6 +1,6 @@
 import type { Feature } from './feature.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
-import { findHostTool, requireHostTool } from '../elf/host-tool.js';
+import { findHostTool, requireHostTool } from '../path-lookup.js';
 
 /**
  * --luks: cryptsetup from the host (with its library closure) and the device-mapper crypt

@@ -1,6 +1,6 @@
 import type { Feature } from './feature.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
-import { requireHostTool } from '../elf/host-tool.js';
+import { requireHostTool } from '../path-lookup.js';
 
 export const LVM_MODULES = ['dm_mod', 'dm_snapshot', 'dm_mirror', 'dm_thin_pool'];
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Feature } from './feature.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
-import { findHostTool, requireHostTool } from '../elf/host-tool.js';
+import { findHostTool, requireHostTool } from '../path-lookup.js';
 import { GkError } from '../errors.js';
 
 /** md core and the personalities arrays are made of; raid456 loads on demand (its raid6 benchmark is slow). */

@@ -7,7 +7,7 @@ import { GkError } from '../errors.js';
 import { run } from '../exec.js';
 import { defaultsPath } from '../config/settings.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
-import { requireHostTool } from '../elf/host-tool.js';
+import { requireHostTool } from '../path-lookup.js';
 
 /**
  * --ssh: dropbear (Debian's dropbear-bin, with its shared-library closure) so that a remote
@@ -84,7 +84,7 @@ export function authorizedKeyCount(text: string): number {
 
 export async function installSsh(ctx: BuildContext, image: ImageTree, opts: SshFeatureOptions = {}): Promise<string> {
   const s = ctx.settings;
-  const authFile = s.SSH_AUTHORIZED_KEYS_FILE || '/etc/dropbear/authorized_keys';
+  const authFile = s.SSH_AUTHORIZED_KEYS_FILE;
   const auth = await readFile(authFile, 'utf8').catch(() => undefined);
   if (auth === undefined || authorizedKeyCount(auth) === 0) {
     throw new GkError(
@@ -103,7 +103,7 @@ export async function installSsh(ctx: BuildContext, image: ImageTree, opts: SshF
   image.ensureDir('root/.ssh', 0o700);
   image.addFile('root/.ssh/authorized_keys', Buffer.from(auth), 0o600);
   image.ensureDir('etc/dropbear', 0o700);
-  const mode = s.SSH_HOST_KEYS || 'create';
+  const mode = s.SSH_HOST_KEYS;
   const keys = await hostKeys(ctx, mode, opts);
   for (const k of keys) {
     // A copy in our tmp dir: the writer reads files late, and the user's key must not change under it.

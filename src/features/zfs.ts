@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Feature } from './feature.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
-import { findHostTool, requireHostTool } from '../elf/host-tool.js';
+import { findHostTool, requireHostTool } from '../path-lookup.js';
 import type { LibrarySearchOptions } from '../elf/search-paths.js';
 
 export const ZFS_MODULES = ['zfs'];

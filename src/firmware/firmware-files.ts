@@ -1,7 +1,6 @@
 import { lstat, mkdir, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { decompress as zstdDecompress } from '@mongodb-js/zstd';
-import lzma from 'lzma-native';
+import { decompress } from '../decompress.js';
 import { GkError } from '../errors.js';
 import type { ImageTree } from '../image/image-tree.js';
 import type { KernelConfig } from '../kernel/kconfig.js';
@@ -39,10 +38,7 @@ function loopError(dir: string, name: string, detail: string): GkError {
 
 async function decompressFirmware(data: Buffer, suffix: '.xz' | '.zst', what: string): Promise<Buffer> {
   try {
-    if (suffix === '.zst') return await zstdDecompress(data);
-    return await new Promise<Buffer>((resolve, reject) =>
-      lzma.decompress(data, (out, err) => (err || !out ? reject(err ?? new Error('no output')) : resolve(out))),
-    );
+    return await decompress(suffix === '.zst' ? 'zstd' : 'xz', data);
   } catch (err) {
     throw new GkError(`firmware ${what} is not valid ${suffix.slice(1)} data (${err instanceof Error ? err.message : String(err)})`, 'reinstall the firmware package that ships it');
   }

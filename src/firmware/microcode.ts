@@ -1,8 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { decompress as zstdDecompress } from '@mongodb-js/zstd';
-import lzma from 'lzma-native';
+import { decompress } from '../decompress.js';
 import { ImageTree } from '../image/image-tree.js';
 
 /**
@@ -37,15 +35,11 @@ export function isAmdContainer(data: Buffer): boolean {
   return data.length >= 12 && data.readUInt32LE(0) === 0x00414d44;
 }
 
-const xzDecompress = promisify((data: Buffer, cb: (err: Error | null, out?: Buffer) => void) =>
-  lzma.decompress(data, (out, err) => cb(err ?? null, out ?? undefined)),
-);
-
 /** Distributions that compress linux-firmware ship ucode as .xz or .zst: the blob must be raw. */
 async function readMaybeCompressed(path: string): Promise<Buffer> {
   const data = await readFile(path);
-  if (path.endsWith('.xz')) return xzDecompress(data) as Promise<Buffer>;
-  if (path.endsWith('.zst')) return zstdDecompress(data);
+  if (path.endsWith('.xz')) return decompress('xz', data);
+  if (path.endsWith('.zst')) return decompress('zstd', data);
   return data;
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultsPath } from '../config/settings.js';
 import { GkError } from '../errors.js';
-import { busyboxConfigFor, effectiveBusyboxConfig, MODUTILS_SYMBOLS, setSymbol } from './busybox-config.js';
+import { busyboxConfigFor, effectiveBusyboxConfig, MODUTILS_SYMBOLS } from './busybox-config.js';
+import { setConfigOption } from '../kernel/kconfig-edit.js';
 import { gkbuildTestContext, removeTestDirs, testDir } from './test-context.js';
 
 const shipped = readFileSync(defaultsPath('busy-config'), 'utf8');
@@ -31,9 +32,9 @@ describe('effectiveBusyboxConfig', () => {
   });
 
   it('forces static, no prefer-applets and no standalone shell whatever the base says', () => {
-    let base = setSymbol(shipped, 'STATIC', false);
-    base = setSymbol(base, 'FEATURE_PREFER_APPLETS', true);
-    base = setSymbol(base, 'FEATURE_SH_STANDALONE', true);
+    let base = setConfigOption(shipped, 'STATIC', 'n');
+    base = setConfigOption(base, 'FEATURE_PREFER_APPLETS', 'y');
+    base = setConfigOption(base, 'FEATURE_SH_STANDALONE', 'y');
     const eff = effectiveBusyboxConfig(base, { kmod: true });
     expect(symbol(eff, 'STATIC')).toBe('CONFIG_STATIC=y');
     expect(symbol(eff, 'FEATURE_PREFER_APPLETS')).toBe('# CONFIG_FEATURE_PREFER_APPLETS is not set');

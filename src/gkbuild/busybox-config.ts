@@ -2,19 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { defaultsPath } from '../config/settings.js';
 import type { BuildContext } from '../context.js';
 import { GkError } from '../errors.js';
+import { setConfigOption } from '../kernel/kconfig-edit.js';
 
 /** busybox's module applets: replaced by kmod when KMOD is on, busybox's own when it is off. */
 export const MODUTILS_SYMBOLS = ['MODPROBE', 'INSMOD', 'RMMOD', 'LSMOD', 'DEPMOD', 'MODINFO'] as const;
-
-/**
- * Set one kconfig symbol: `CONFIG_X=y` or `# CONFIG_X is not set`, in place when the file has the
- * symbol, appended otherwise (oldconfig then settles what depends on it).
- */
-export function setSymbol(config: string, name: string, on: boolean): string {
-  const line = on ? `CONFIG_${name}=y` : `# CONFIG_${name} is not set`;
-  const re = new RegExp(`^(CONFIG_${name}=.*|# CONFIG_${name} is not set)$`, 'm');
-  return re.test(config) ? config.replace(re, line) : config.replace(/\n*$/, '\n') + line + '\n';
-}
 
 /**
  * The .config busybox is built with: the base file with the settings tsgenkernel depends on
@@ -26,11 +17,12 @@ export function effectiveBusyboxConfig(base: string, opts: { kmod: boolean }): s
     .split('\n')
     .filter((l) => !l.startsWith('#') || / is not set$/.test(l))
     .join('\n');
-  config = setSymbol(config, 'STATIC', true);
+  const set = (name: string, on: boolean) => (config = setConfigOption(config, name, on ? 'y' : 'n'));
+  set('STATIC', true);
   // A bare `modprobe` in ash must run /sbin/modprobe (kmod), never a built-in applet.
-  config = setSymbol(config, 'FEATURE_PREFER_APPLETS', false);
-  config = setSymbol(config, 'FEATURE_SH_STANDALONE', false);
-  for (const s of MODUTILS_SYMBOLS) config = setSymbol(config, s, !opts.kmod);
+  set('FEATURE_PREFER_APPLETS', false);
+  set('FEATURE_SH_STANDALONE', false);
+  for (const s of MODUTILS_SYMBOLS) set(s, !opts.kmod);
   return config.replace(/\n{2,}/g, '\n');
 }
 

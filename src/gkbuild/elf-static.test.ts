@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTestDirs, testDir } from './test-context.js';
-import { dynamicExecutables, elfLinkage } from './elf-static.js';
+import { elfLinkage } from '../elf/elf-reader.js';
+import { dynamicExecutables } from './elf-static.js';
 
 // Debian's busybox-static and coreutils: a real static and a real dynamic (PIE) executable.
 const STATIC_BIN = '/bin/busybox';

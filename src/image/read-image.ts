@@ -1,7 +1,5 @@
-import { gunzipSync } from 'node:zlib';
-import { decompress as zstdDecompress } from '@mongodb-js/zstd';
-import lzma from 'lzma-native';
 import { execa } from 'execa';
+import { decompress as decompressInProcess } from '../decompress.js';
 import { GkError } from '../errors.js';
 import type { CompressorName } from './compressors.js';
 
@@ -80,14 +78,10 @@ async function decompress(kind: CompressorName, data: Buffer, what: string): Pro
   try {
     switch (kind) {
       case 'zstd':
-        return await zstdDecompress(data);
       case 'gzip':
-        return gunzipSync(data);
       case 'xz':
       case 'lzma':
-        return await new Promise((resolve, reject) =>
-          lzma.decompress(data, (result, err) => (err || !result ? reject(err ?? new Error('no data')) : resolve(result))),
-        );
+        return await decompressInProcess(kind, data);
       default: {
         const tool = kind === 'lz4' ? 'lz4' : kind === 'lzo' ? 'lzop' : 'bzip2';
         const res = await execa(tool, ['-d', '-c'], { input: data, encoding: 'buffer', reject: false });

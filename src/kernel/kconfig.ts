@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { decompress } from '../decompress.js';
 import { GkError } from '../errors.js';
 
 /**
@@ -58,7 +58,14 @@ export async function readConfigText(path: string): Promise<string> {
   } catch {
     throw new GkError(`kernel config ${path} cannot be read`, 'pass a readable file with --kernel-config=FILE');
   }
-  const text = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data).toString() : data.toString();
+  const gzipped = data[0] === 0x1f && data[1] === 0x8b;
+  const text = gzipped
+    ? (
+        await decompress('gzip', data).catch((err: Error) => {
+          throw new GkError(`kernel config ${path} is not valid gzip data (${err.message})`, 'pass an intact config with --kernel-config=FILE');
+        })
+      ).toString()
+    : data.toString();
   if (!/^CONFIG_|^# CONFIG_/m.test(text)) {
     throw new GkError(`${path} is not a kernel config (no CONFIG_ lines)`, 'pass a kernel .config with --kernel-config=FILE');
   }

@@ -18,11 +18,3 @@ describe('kernel make arguments', () => {
     expect(() => kernelTree({ KERNEL_DIR: '', KERNEL_OUTPUTDIR: '' })).toThrow(GkError);
   });
 });
-
-describe('modulesRoot', () => {
-  it('is absolute even for a relative prefix (make runs with -C)', async () => {
-    const { modulesRoot } = await import('./kernel-facts.js');
-    expect(modulesRoot({ KERNEL_MODULES_PREFIX: '' })).toBe('/lib/modules');
-    expect(modulesRoot({ KERNEL_MODULES_PREFIX: 'stage' })).toBe(`${process.cwd()}/stage/lib/modules`);
-  });
-});

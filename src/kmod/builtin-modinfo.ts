@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseModuleName } from './names.js';
 import { GkError } from '../errors.js';
-import { clip } from './parse-error.js';
+import { clip } from './index-file.js';
 
 /** module -> key -> values in file order ("alias", "firmware", "parm", ... can repeat). */
 export type BuiltinModinfo = Map<string, Map<string, string[]>>;

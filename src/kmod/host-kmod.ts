@@ -1,6 +1,6 @@
 import { GkError } from '../errors.js';
 import { run } from '../exec.js';
-import { clip } from './parse-error.js';
+import { clip } from './index-file.js';
 
 /** What the host's kmod (depmod, modprobe) is and which optional libraries it was built with. */
 export interface HostKmod {

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { COMPRESSION_FACTS, compressionOfFile, type ModuleCompression } from './compression.js';
 import { listModuleFiles } from './module-files.js';
 import { parseModulesDep } from './modules-dep.js';
-import { clip } from './parse-error.js';
+import { clip } from './index-file.js';
 
 export interface ModuleIndexHealth {
   /** Modules modules.dep lists. */

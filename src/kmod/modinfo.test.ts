@@ -1,53 +1,83 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, test, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { GkError } from '../errors.js';
-import { loadModuleIndex, type ModuleIndex } from './module-index.js';
-import { parseModinfo, planFirmware, readModinfo } from './modinfo.js';
-import { resolveModules } from './resolver.js';
-import { makeModuleTree, REAL_MODULE_DIR, type ModuleTreeFixture } from './test-fixtures.js';
+import { modulesFirmware, parseModinfo, parseModinfoSection, readModuleModinfo } from './modinfo.js';
+import { REAL_MODULE_DIR } from './test-fixtures.js';
 
-const modinfoF = (file: string, field: string) =>
-  execFileSync('modinfo', ['-F', field, file]).toString().split('\n').filter((l) => l !== '');
+const E100 = 'kernel/drivers/net/ethernet/intel/e100.ko';
+const I915 = 'kernel/drivers/gpu/drm/i915/i915.ko';
 
-let index: ModuleIndex;
-let zst: ModuleTreeFixture;
-beforeAll(async () => {
-  index = await loadModuleIndex(REAL_MODULE_DIR, { modprobeDirs: [] });
-  zst = await makeModuleTree('zstd', ['ext4', 'virtio_net']);
+/** What kmod's modinfo says, the reference our reader must match. */
+function kmodFirmware(file: string): string[] {
+  return execFileSync('modinfo', ['-F', 'firmware', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+describe('reading .modinfo from module files', () => {
+  test('firmware= of real modules matches kmod modinfo', async () => {
+    for (const rel of [E100, I915]) {
+      const info = await readModuleModinfo(REAL_MODULE_DIR, rel);
+      expect(info.get('firmware')?.sort()).toEqual(kmodFirmware(join(REAL_MODULE_DIR, rel)).sort());
+      expect(info.get('license')?.[0]).toMatch(/GPL/);
+    }
+  });
+
+  test('.ko.zst, .ko.xz and .ko.gz give the same modinfo as the plain .ko', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsgk-modinfo-'));
+    mkdirSync(join(dir, 'm'));
+    copyFileSync(join(REAL_MODULE_DIR, E100), join(dir, 'm', 'e100.ko'));
+    execFileSync('zstd', ['-q', '-k', join(dir, 'm', 'e100.ko')]);
+    execFileSync('xz', ['-k', '--check=crc32', join(dir, 'm', 'e100.ko')]);
+    writeFileSync(join(dir, 'm', 'e100.ko.gz'), gzipSync(readFileSync(join(dir, 'm', 'e100.ko'))));
+    const plain = await readModuleModinfo(dir, 'm/e100.ko');
+    for (const rel of ['m/e100.ko.zst', 'm/e100.ko.xz', 'm/e100.ko.gz']) {
+      expect(await readModuleModinfo(dir, rel)).toEqual(plain);
+    }
+    expect(plain.get('firmware')).toHaveLength(3);
+  });
+
+  test('modulesFirmware groups names with the modules that ask', async () => {
+    const m = await modulesFirmware(REAL_MODULE_DIR, [E100, 'kernel/drivers/net/virtio_net.ko']);
+    expect([...m.keys()].sort()).toEqual(['e100/d101m_ucode.bin', 'e100/d101s_ucode.bin', 'e100/d102e_ucode.bin']);
+    expect(m.get('e100/d101m_ucode.bin')).toEqual([E100]);
+  });
+
+  test('a truncated or non-ELF module is a GkError naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsgk-modinfo-bad-'));
+    writeFileSync(join(dir, 'junk.ko'), Buffer.from('not an elf at all, just text that is long enough to pass the size check ......'));
+    await expect(readModuleModinfo(dir, 'junk.ko')).rejects.toThrow(/junk\.ko/);
+    const real = readFileSync(join(REAL_MODULE_DIR, E100));
+    expect(() => parseModinfo(real.subarray(0, 4096), 'cut.ko')).toThrow(/kernel module cut\.ko: has a truncated section header table/);
+  });
+
+  test('parseModinfoSection skips padding and keeps repeated keys in order', () => {
+    const info = parseModinfoSection(Buffer.from('\0\0firmware=a.bin\0alias=x\0firmware=b.bin\0\0\0'));
+    expect(info.get('firmware')).toEqual(['a.bin', 'b.bin']);
+    expect(info.get('alias')).toEqual(['x']);
+  });
 });
-afterAll(() => zst?.cleanup());
 
-describe('modinfo', () => {
-  it.each(['tg3', 'bnx2', 'r8169', 'e100', 'ext4', 'virtio_blk', 'i915'])('%s: same firmware, alias and depends as modinfo(8)', async (name) => {
-    const file = join(REAL_MODULE_DIR, index.modules.get(name)!.relPath);
-    const ours = await readModinfo(file);
+describe('parseModinfo against modinfo(8) and damaged input', () => {
+  const modinfoF = (file: string, field: string) => execFileSync('modinfo', ['-F', field, file]).toString().split('\n').filter((l) => l !== '');
+  const relOf = (name: string) => {
+    const found = execFileSync('modinfo', ['-n', '-b', join(REAL_MODULE_DIR, '../../..'), '-k', REAL_MODULE_DIR.split('/').pop()!, name], { encoding: 'utf8' }).trim();
+    return found.slice(REAL_MODULE_DIR.length + 1);
+  };
+
+  test.each(['tg3', 'bnx2', 'r8169', 'e100', 'ext4', 'virtio_blk', 'i915'])('%s: same firmware, alias, depends and license as modinfo(8)', async (name) => {
+    const rel = relOf(name);
+    const ours = await readModuleModinfo(REAL_MODULE_DIR, rel);
     for (const field of ['firmware', 'alias', 'depends', 'license']) {
       // modinfo(8) prints an empty depends= as nothing.
-      expect((ours.get(field) ?? []).filter((v) => v !== '')).toEqual(modinfoF(file, field));
+      expect((ours.get(field) ?? []).filter((v) => v !== '')).toEqual(modinfoF(join(REAL_MODULE_DIR, rel), field));
     }
   });
 
-  it('reads the same from a .ko.zst as from the plain .ko', async () => {
-    for (const m of resolveModules(await loadModuleIndex(zst.moduleDir, { modprobeDirs: [] }), ['ext4', 'virtio_net']).modules) {
-      const plain = join(REAL_MODULE_DIR, m.relPath.replace(/\.zst$/, ''));
-      expect(await readModinfo(join(zst.moduleDir, m.relPath))).toEqual(await readModinfo(plain));
-    }
-  });
-
-  it('plans the firmware of a module set: the union of modinfo -F firmware, plus builtin drivers on request', async () => {
-    const plan = resolveModules(index, ['tg3', 'bnx2', 'r8169', 'e100', 'ext4']);
-    const expected = new Set<string>();
-    for (const m of plan.modules) for (const f of modinfoF(join(REAL_MODULE_DIR, m.relPath), 'firmware')) expected.add(f);
-    expect(expected.size).toBeGreaterThan(10);
-    expect(await planFirmware(plan, REAL_MODULE_DIR)).toEqual([...expected].sort());
-    const withBuiltin = await planFirmware(plan, REAL_MODULE_DIR, { builtinModinfo: index.builtinModinfo });
-    expect(withBuiltin.length).toBeGreaterThanOrEqual(expected.size);
-  });
-
-  it('answers damaged files with GkError, never a crash', () => {
-    const elf = readFileSync(join(REAL_MODULE_DIR, index.modules.get('crc16')!.relPath));
+  test('answers damaged files with GkError, never a crash', () => {
+    const elf = readFileSync(join(REAL_MODULE_DIR, relOf('crc16')));
     expect(() => parseModinfo(Buffer.from('not elf at all, not at all, not at all, not at all, not at all'), 'x.ko')).toThrow(GkError);
     for (const cut of [10, 60, 100, 1000, elf.length - 100]) {
       try {

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { globToRegExp, hasGlob } from './fnmatch.js';
 import { normaliseModuleName } from './names.js';
-import { clip, indexParseError, numberedLines } from './parse-error.js';
+import { clip, indexParseError, numberedLines, readIndexFile } from './index-file.js';
 
 /**
  * kmod compares aliases with '-' read as '_' everywhere except inside a [...] bracket (where '-' is a
@@ -81,12 +79,8 @@ export class AliasTable {
 }
 
 export async function loadModulesAlias(moduleDir: string): Promise<AliasLine[]> {
-  const file = join(moduleDir, 'modules.alias');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return []; // A tree without aliases still resolves by name; index-health reports a missing modules.dep.
-  }
+  const { file, text } = await readIndexFile(moduleDir, 'modules.alias');
+  // A tree without aliases still resolves by name; index-health reports a missing modules.dep.
+  if (text === undefined) return [];
   return parseModulesAlias(text, file);
 }

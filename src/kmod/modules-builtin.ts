@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moduleNameOfPath } from './names.js';
-import { clip, indexParseError, numberedLines } from './parse-error.js';
+import { clip, indexParseError, numberedLines } from './index-file.js';
 
 /** Parses modules.builtin (one "kernel/.../name.ko" per line) into module names. */
 export function parseModulesBuiltin(text: string, file = 'modules.builtin'): Set<string> {

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { GkError } from '../errors.js';
 import { isModuleFileName, moduleNameOfPath } from './names.js';
-import { clip, indexParseError, numberedLines } from './parse-error.js';
+import { clip, indexParseError, numberedLines, readIndexFile } from './index-file.js';
 
 /** One modules.dep line: a module file and every module it needs (the full closure, as depmod writes it). */
 export interface DepEntry {
@@ -33,12 +31,7 @@ export function parseModulesDep(text: string, file = 'modules.dep'): DepEntry[] 
 }
 
 export async function loadModulesDep(moduleDir: string): Promise<DepEntry[]> {
-  const file = join(moduleDir, 'modules.dep');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new GkError(`${file} cannot be read`, `run \`depmod -b BASEDIR KERNEL_VERSION\` to create the module indexes`);
-  }
+  const { file, text } = await readIndexFile(moduleDir, 'modules.dep');
+  if (text === undefined) throw new GkError(`${file} cannot be read`, `run \`depmod -b BASEDIR KERNEL_VERSION\` to create the module indexes`);
   return parseModulesDep(text, file);
 }

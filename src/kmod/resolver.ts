@@ -42,7 +42,6 @@ export function resolveModules(index: ModuleIndex, requested: readonly string[],
   const placed = new Set<string>();
   const builtin: string[] = [];
   const missing: string[] = [];
-  const softdepsNotFound: string[] = [];
   const addBuiltin = (n: string) => {
     if (!builtin.includes(n)) builtin.push(n);
   };
@@ -57,7 +56,6 @@ export function resolveModules(index: ModuleIndex, requested: readonly string[],
         const found = lookupModule(index, s);
         for (const b of found.builtin) addBuiltin(b);
         for (const m of found.modules) visit(m, name);
-        if (found.modules.length === 0 && found.builtin.length === 0 && !softdepsNotFound.includes(s)) softdepsNotFound.push(s);
       }
     };
     if (soft) visitSoft(soft.pre);
@@ -88,5 +86,5 @@ export function resolveModules(index: ModuleIndex, requested: readonly string[],
     for (const m of found.modules) visit(m, undefined);
     if (found.modules.length === 0 && found.builtin.length === 0 && !missing.includes(request)) missing.push(request);
   }
-  return { modules, builtin, missing, firmware: [], softdepsNotFound };
+  return { modules, builtin, missing };
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseModuleName } from './names.js';
-import { clip, indexParseError, numberedLines } from './parse-error.js';
+import { clip, indexParseError, numberedLines, readIndexFile } from './index-file.js';
 
 /** "softdep MODULE pre: A B post: C": load A and B before MODULE and C after it. */
 export interface Softdep {
@@ -91,13 +91,8 @@ export async function loadModprobeSoftdeps(dirs: readonly string[] = DEFAULT_MOD
 }
 
 export async function loadModulesSoftdep(moduleDir: string): Promise<Softdep[]> {
-  const file = join(moduleDir, 'modules.softdep');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return [];
-  }
+  const { file, text } = await readIndexFile(moduleDir, 'modules.softdep');
+  if (text === undefined) return [];
   return parseSoftdeps(text, file);
 }
 

@@ -81,7 +81,7 @@ describe('stageModules', () => {
   it('stages an empty plan (every wanted driver built in) as a tree with empty indexes', async () => {
     const tree = trees.get('zstd')!;
     const dest = await newDest();
-    const res = await stageModules({ modules: [], builtin: ['ext4'], missing: [], firmware: [] }, tree.moduleDir, dest, tree.kv, { decompress: true });
+    const res = await stageModules({ modules: [], builtin: ['ext4'], missing: [] }, tree.moduleDir, dest, tree.kv, { decompress: true });
     expect(res.files).toContain(`lib/modules/${tree.kv}/modules.dep`);
     expect(await readFile(join(dest, `lib/modules/${tree.kv}/modules.dep`), 'utf8')).toBe('');
   });

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GkError } from '../errors.js';
+import { mapLimit } from '../map-limit.js';
 import type { Logger } from '../log.js';
 import { compressionOfFile } from './compression.js';
 import { decompressModule } from './decompress-module.js';
@@ -77,18 +78,12 @@ export async function stageModules(
     await writeFile(dest, await decompressModule(data, compression, src));
   };
 
-  const concurrency = Math.max(1, opts.concurrency ?? 8);
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < plan.modules.length) {
-      const i = next++;
-      await one(i);
-      done++;
-      if (done % 200 === 0) log?.progress(`modules: ${done}/${plan.modules.length}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, plan.modules.length) }, worker));
+  await mapLimit(plan.modules, Math.max(1, opts.concurrency ?? 8), async (_, i) => {
+    await one(i);
+    done++;
+    if (done % 200 === 0) log?.progress(`modules: ${done}/${plan.modules.length}`);
+  });
   log?.clearProgress();
 
   for (const f of COPIED_INDEX_FILES) {

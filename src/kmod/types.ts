@@ -15,10 +15,6 @@ export interface ModulePlan {
   builtin: string[];
   /** Requested names that matched nothing (each warned about once). */
   missing: string[];
-  /** Firmware file names the selected modules declare (modinfo firmware=). */
-  firmware: string[];
-  /** Softdep names that matched nothing (modprobe skips these silently; worth a debug line). */
-  softdepsNotFound?: string[];
   /** modprobe.d softdep lines from the host that depmod does not carry into the image's indexes. */
   modprobeConf?: string;
 }

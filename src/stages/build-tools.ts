@@ -4,7 +4,7 @@ import { enabledFeatures } from '../features/registry.js';
 
 /** Builds (or takes from the cache) the static tools the enabled features carry. */
 export const buildToolsStage: Stage = {
-  name: 'static tools',
+  name: 'build-tools',
   describe: 'build or reuse the static binaries the image carries (kmod, busybox, ...)',
   enabled: (ctx) => !ctx.dryRun && enabledFeatures(ctx).some((f) => (f.tools?.(ctx) ?? []).length > 0),
   async run(ctx) {

@@ -8,13 +8,13 @@ import { buildEarlyMicrocode, type MicrocodeChoice } from '../firmware/microcode
  * hosts only have their own vendor's package, and a kernel boots fine without updates.
  */
 export const earlyMicrocodeStage: Stage = {
-  name: 'early microcode',
+  name: 'early-microcode',
   describe: 'build the uncompressed early microcode archive',
   enabled: (ctx) => ctx.settings.MICROCODE_INITRAMFS && ctx.settings.MICROCODE !== 'none' && ctx.settings.MICROCODE !== '' && !ctx.dryRun,
   async run(ctx) {
     const choice = ctx.settings.MICROCODE as MicrocodeChoice;
     const config = need(ctx, 'kernel').config;
-    const fwDir = ctx.settings.FIRMWARE_DIR || '/lib/firmware';
+    const fwDir = ctx.settings.FIRMWARE_DIR;
     if (!config.builtin('MICROCODE')) {
       ctx.log.warnOnce('microcode:config', 'the kernel has no CONFIG_MICROCODE=y, so it cannot load early microcode: no early archive');
       return 'kernel cannot load it';

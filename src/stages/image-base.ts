@@ -20,7 +20,7 @@ function shQuote(v: string): string {
  * build time (--real-root).
  */
 export const imageBaseStage: Stage = {
-  name: 'image skeleton',
+  name: 'image-base',
   describe: 'lay out /init, its scripts, feature fragments and device nodes',
   enabled: () => true,
   async run(ctx) {
@@ -44,7 +44,7 @@ export const imageBaseStage: Stage = {
       if (allOwned.has(name) && !owned.has(name)) continue;
       image.addFile(`etc/initrd.d/${name}`, join(fragmentsDir, name), 0o644);
     }
-    const defaults = [`REAL_ROOT=${shQuote(ctx.settings.REAL_ROOT)}`, `KV=${shQuote(ctx.kernel?.version ?? '')}`];
+    const defaults = [`REAL_ROOT=${shQuote(ctx.settings.REAL_ROOT)}`];
     image.addFile('etc/initrd.defaults', Buffer.from(defaults.join('\n') + '\n'), 0o644);
     ctx.image = image;
     return `${image.size} entries`;

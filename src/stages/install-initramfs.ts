@@ -11,7 +11,7 @@ import { expandFilename } from '../install/filenames.js';
  * With --no-install the image is kept in TMPDIR and its path printed.
  */
 export const installInitramfsStage: Stage = {
-  name: 'install',
+  name: 'install-initramfs',
   commit: true,
   describe: 'install the image into the boot dir atomically, keeping the previous one as .old',
   enabled: (ctx) => !ctx.dryRun,

@@ -5,7 +5,7 @@ import { need } from '../context.js';
 import { GkError } from '../errors.js';
 import type { Stage } from '../pipeline.js';
 import { CompileProgress } from '../kernel/compile-progress.js';
-import { kernelFactsFromTree } from '../kernel/kernel-facts.js';
+import { kernelFactsFromTree } from './resolve-kernel.js';
 import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.js';
 
 /**

@@ -8,7 +8,7 @@ import type { Stage } from '../pipeline.js';
 import { chooseConfigSource, readConfigText, SYSTEM_CONFIG_LOCATIONS, type ConfigLocations } from '../kernel/config-source.js';
 import { enforceOptions } from '../kernel/enforce-options.js';
 import { setConfigString } from '../kernel/kconfig-edit.js';
-import { kernelFactsFromTree } from '../kernel/kernel-facts.js';
+import { kernelFactsFromTree } from './resolve-kernel.js';
 import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.js';
 import { kernelVersionFromSources } from '../kernel/kernel-version.js';
 import { requiredKernelOptions } from '../kernel/required-options.js';

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { checkedModuleCompressionOf } from '../kmod/compression.js';
-import { modulesRoot } from '../kernel/kernel-facts.js';
+import { moduleDirFor } from './resolve-kernel.js';
 import { hostMachine } from '../kernel/kernel-version.js';
 import { startingConfig } from '../kernel/starting-config.js';
 import type { Stage } from '../pipeline.js';
@@ -25,7 +24,7 @@ export const kernelPlanStage: Stage = {
         configPath: start.source.path,
         sourceDir: start.tree.sourceDir,
         outputDir: start.tree.outputDir,
-        moduleDir: join(modulesRoot(ctx.settings), start.version),
+        moduleDir: moduleDirFor(ctx.settings, start.version),
         moduleCompression: checkedModuleCompressionOf(start.config, start.source.path),
       };
     }

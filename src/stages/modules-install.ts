@@ -4,7 +4,7 @@ import { need } from '../context.js';
 import type { Stage } from '../pipeline.js';
 import { run } from '../exec.js';
 import { COMPRESSION_FACTS } from '../kmod/compression.js';
-import { modulesRoot } from '../kernel/kernel-facts.js';
+import { modulesRoot } from './resolve-kernel.js';
 import { kernelMake, kernelTree } from '../kernel/kernel-make.js';
 import { carryOverForeignEntries, swapModuleDir } from '../kernel/module-tree-swap.js';
 

@@ -1,14 +1,41 @@
 import { access, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { release } from 'node:os';
 import type { Stage } from '../pipeline.js';
-import type { BuildContext } from '../context.js';
+import { need, type BuildContext, type KernelFacts } from '../context.js';
+import type { Settings } from '../config/option-table.js';
 import { GkError } from '../errors.js';
 import { KernelConfig } from '../kernel/kconfig.js';
+import type { KernelTree } from '../kernel/kernel-make.js';
 import { hostMachine, kernelVersionFromSources } from '../kernel/kernel-version.js';
 import { checkedModuleCompressionOf } from '../kmod/compression.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
+
+/** ${KERNEL_MODULES_PREFIX}/lib/modules, the prefix defaulting to /. */
+export function modulesRoot(settings: Pick<Settings, 'KERNEL_MODULES_PREFIX'>): string {
+  // Absolute: make runs with -C, so a relative INSTALL_MOD_PATH would land in the source tree,
+  // and the module dir named in messages and hints must not depend on the current directory.
+  return join(resolve(settings.KERNEL_MODULES_PREFIX || '/'), 'lib/modules');
+}
+
+/** The one module-dir derivation: ${KERNEL_MODULES_PREFIX}/lib/modules/KV, absolute. */
+export function moduleDirFor(settings: Pick<Settings, 'KERNEL_MODULES_PREFIX'>, kv: string): string {
+  return join(modulesRoot(settings), kv);
+}
+
+/**
+ * Whether the image carries modules at all: RAMDISKMODULES and a kernel built with
+ * CONFIG_MODULES. The one test every module stage (and the module dir's existence check) asks.
+ */
+export function modulesWanted(settings: Pick<Settings, 'RAMDISKMODULES'>, config: KernelConfig): boolean {
+  return settings.RAMDISKMODULES && config.enabled('MODULES');
+}
+
+/** modulesWanted for the resolved kernel: the `enabled` of the module stages. */
+export function imageCarriesModules(ctx: BuildContext): boolean {
+  return modulesWanted(ctx.settings, need(ctx, 'kernel').config);
+}
 
 /**
  * Where the kernel's config comes from, in order: --kernel-config, the build dir's .config
@@ -34,7 +61,7 @@ export async function findKernelConfig(ctx: BuildContext, kv: string, moduleDir:
 }
 
 export const resolveKernelStage: Stage = {
-  name: 'resolve kernel',
+  name: 'resolve-kernel',
   describe: 'find the kernel version, its config and its module directory',
   enabled: (ctx) => ctx.kernel === undefined,
   async run(ctx) {
@@ -50,10 +77,10 @@ export const resolveKernelStage: Stage = {
       }
       kv = await kernelVersionFromSources(sourceDir, outputDir);
     }
-    const moduleDir = join(s.KERNEL_MODULES_PREFIX || '/', 'lib', 'modules', kv);
+    const moduleDir = moduleDirFor(s, kv);
     const configPath = await findKernelConfig(ctx, kv, moduleDir, outputDir);
     const config = await KernelConfig.load(configPath);
-    if (s.RAMDISKMODULES && config.enabled('MODULES')) {
+    if (modulesWanted(s, config)) {
       const st = await stat(moduleDir).catch(() => undefined);
       if (!st?.isDirectory()) {
         throw new GkError(
@@ -76,3 +103,30 @@ export const resolveKernelStage: Stage = {
     return `${kv} (${configPath})`;
   },
 };
+
+/**
+ * The same facts for a configured (or built) tree. Called again after the compile, when
+ * include/config/kernel.release holds the final KV (configuredOnly: the KV the config gives,
+ * ignoring a kernel.release left by an earlier build). `arch` is the uname -m name, what %%ARCH%%
+ * in file names expands to; make's ARCH= comes from kernelArch().
+ */
+export async function kernelFactsFromTree(
+  tree: KernelTree,
+  settings: Pick<Settings, 'KERNEL_MODULES_PREFIX'>,
+  opts: { configuredOnly?: boolean } = {},
+): Promise<KernelFacts> {
+  const configPath = join(tree.outputDir, '.config');
+  const config = await KernelConfig.load(configPath);
+  // Right after configure, a kernel.release left by an earlier build may name another version.
+  const version = await kernelVersionFromSources(tree.sourceDir, tree.outputDir, { ignoreRecorded: opts.configuredOnly });
+  return {
+    version,
+    arch: hostMachine(),
+    config,
+    configPath,
+    sourceDir: tree.sourceDir,
+    outputDir: tree.outputDir,
+    moduleDir: moduleDirFor(settings, version),
+    moduleCompression: checkedModuleCompressionOf(config, configPath),
+  };
+}

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Stage } from '../pipeline.js';
 import type { BuildContext } from '../context.js';
-import { need } from '../context.js';
+import { need, report } from '../context.js';
 import { defaultsPath } from '../config/settings.js';
 import { groupModules, moduleGroups } from '../kmod/module-groups.js';
 import { loadModuleIndex } from '../kmod/module-index.js';
@@ -9,7 +9,8 @@ import { resolveModules } from '../kmod/resolver.js';
 import { renderSoftdeps } from '../kmod/softdep.js';
 import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
-import { checkExplicitModules } from '../safety/requested-modules.js';
+import { checkExplicitModules } from '../kmod/requested-modules.js';
+import { imageCarriesModules } from './resolve-kernel.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
 export async function requestedModules(ctx: BuildContext, groupsText: string): Promise<string[]> {
@@ -31,9 +32,9 @@ function overridesOf(ctx: BuildContext, group: string): Map<string, string> {
 }
 
 export const selectModulesStage: Stage = {
-  name: 'select modules',
+  name: 'select-modules',
   describe: 'expand module groups and resolve aliases, dependencies and soft dependencies',
-  enabled: (ctx) => ctx.settings.RAMDISKMODULES && need(ctx, 'kernel').config.enabled('MODULES'),
+  enabled: imageCarriesModules,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const index = await loadModuleIndex(kernel.moduleDir);
@@ -60,6 +61,9 @@ function warnMissing(ctx: BuildContext, missing: readonly string[], moduleDir: s
   if (missing.length === 0) return;
   const shown = missing.slice(0, 6).join(', ') + (missing.length > 6 ? `, … (${missing.length - 6} more, see --loglevel=3)` : '');
   const what = missing.length === 1 ? 'module of the module groups is' : `${missing.length} modules of the module groups are`;
-  ctx.log.warn(`${what} not built for this kernel (neither in ${moduleDir} nor built in), left out: ${shown}`);
+  report(ctx, {
+    text: `${what} not built for this kernel (neither in ${moduleDir} nor built in), left out: ${shown}`,
+    hint: 'genkernel leaves them out too; drop them from MODULES_* if this kernel has no such module',
+  });
   if (missing.length > 6) ctx.log.debug(`not found: ${missing.join(' ')}`, 3);
 }

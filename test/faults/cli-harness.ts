@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { lockPathFor } from '../../src/safety/boot-lock.js';
+import { lockPathFor } from '../../src/install/boot-lock.js';
 import { TEST_KERNEL_CONFIG, TEST_KV } from '../debian-kernel.js';
 
 /**

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixtures.js';
-import { processStartTicks } from '../../src/safety/process-info.js';
+import { processStartTicks } from '../../src/install/process-info.js';
 import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, startCli, type BuildDirs } from './cli-harness.js';
 import { TEST_KV_RE } from '../debian-kernel.js';
 
@@ -95,7 +95,7 @@ describe('one run per boot dir', () => {
     await new Promise<void>((resolve, reject) => {
       first.stderr.on('data', (c: Buffer) => {
         err += c.toString();
-        if (/select modules/.test(err)) resolve();
+        if (/select-modules/.test(err)) resolve();
       });
       first.on('exit', () => reject(new Error(`first run ended early: ${err}`)));
     });

@@ -71,14 +71,14 @@ function expectCleanStop(r: Awaited<ReturnType<typeof interruptAfter>>, signal: 
 
 describe('interrupting a build leaves the boot dir and the module tree as they were', () => {
   it('Ctrl-C while the modules are being copied and decompressed', async () => {
-    expectCleanStop(await interruptAfter(/image skeleton .*\n/, 'SIGINT'), 'SIGINT', /copy modules/);
+    expectCleanStop(await interruptAfter(/image-base .*\n/, 'SIGINT'), 'SIGINT', /copy-modules/);
   }, 60_000);
 
   it('SIGTERM while the image is being compressed (xz)', async () => {
-    expectCleanStop(await interruptAfter(/\* features .*\n/, 'SIGTERM', 700), 'SIGTERM', /assemble/);
+    expectCleanStop(await interruptAfter(/\* install-features .*\n/, 'SIGTERM', 700), 'SIGTERM', /assemble/);
   }, 60_000);
 
   it('SIGTERM while the module index is being checked', async () => {
-    expectCleanStop(await interruptAfter(/module compression .*\n/, 'SIGTERM'), 'SIGTERM', /depmod|module index|select modules/);
+    expectCleanStop(await interruptAfter(/module-compression .*\n/, 'SIGTERM'), 'SIGTERM', /depmod|module-index|select-modules/);
   }, 60_000);
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleanups } from '../pipeline.js';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
-import { createMountBootStages, decideMountBoot, fstabMountPoints, mountedPoints } from './mountboot.js';
+import { createMountBootStage, decideMountBoot, fstabMountPoints, mountedPoints } from './mount-boot.js';
+import { unmountBootStage } from './unmount-boot.js';
 
 const FSTAB = `# /etc/fstab: static file system information.
 UUID=1111-2222  /               ext4  errors=remount-ro  0 1
@@ -57,14 +58,14 @@ describe('mount-boot / unmount-boot stages', () => {
 
   function stages(mountinfoFile: string) {
     const calls: string[] = [];
-    const s = createMountBootStages({
+    const mount = createMountBootStage({
       fstabPath: join(dir, 'fstab'),
       mountinfoPath: join(dir, mountinfoFile),
       exec: async (cmd, args) => {
         calls.push([cmd, ...args].join(' '));
       },
     });
-    return { ...s, calls };
+    return { mount, restore: unmountBootStage, calls };
   }
 
   it('mounts, then unmounts at the end exactly once (stage and cleanup both run)', async () => {

@@ -1,4 +1,12 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GkError } from '../errors.js';
+
+/** An index file's path and text; text is undefined when it cannot be read (each caller says what that means). */
+export async function readIndexFile(moduleDir: string, name: string): Promise<{ file: string; text: string | undefined }> {
+  const file = join(moduleDir, name);
+  return { file, text: await readFile(file, 'utf8').catch(() => undefined) };
+}
 
 /**
  * One shape for every index-file complaint: the file and line that are wrong, and what to do.

@@ -80,8 +80,21 @@ const SYSTEM_DEPS: MountBootDeps = {
 /** The undo for the mount this run made, per context; absent when nothing was changed. */
 const restorers = new WeakMap<BuildContext, () => Promise<void>>();
 
-export function createMountBootStages(deps: MountBootDeps = SYSTEM_DEPS): { mount: Stage; restore: Stage } {
-  const mount: Stage = {
+/** Puts the boot dir back the way mount-boot found it (for the unmount-boot stage); false when mount-boot changed nothing. */
+export async function restoreBootMount(ctx: BuildContext): Promise<boolean> {
+  const restore = restorers.get(ctx);
+  if (!restore) return false;
+  restorers.delete(ctx);
+  await restore();
+  return true;
+}
+
+export function hasBootMountToRestore(ctx: BuildContext): boolean {
+  return restorers.has(ctx);
+}
+
+export function createMountBootStage(deps: MountBootDeps = SYSTEM_DEPS): Stage {
+  return {
     name: 'mount-boot',
     describe: 'mount the boot dir from /etc/fstab when it is not mounted',
     enabled: (ctx) => ctx.settings.MOUNTBOOT && ctx.settings.INSTALL && !ctx.dryRun,
@@ -107,19 +120,6 @@ export function createMountBootStages(deps: MountBootDeps = SYSTEM_DEPS): { moun
       return decision.action === 'mount' ? `mounted ${dir}` : `remounted ${dir} rw`;
     },
   };
-  const restore: Stage = {
-    name: 'unmount-boot',
-    describe: 'put the boot dir back the way mount-boot found it',
-    enabled: (ctx) => restorers.has(ctx),
-    async run(ctx) {
-      await restorers.get(ctx)?.();
-      restorers.delete(ctx);
-      return `${ctx.paths.bootdir} restored`;
-    },
-  };
-  return { mount, restore };
 }
 
-const systemStages = createMountBootStages();
-export const mountBootStage = systemStages.mount;
-export const unmountBootStage = systemStages.restore;
+export const mountBootStage = createMountBootStage();

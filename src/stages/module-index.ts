@@ -1,6 +1,7 @@
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
-import { requireCurrentIndex } from '../safety/index-guard.js';
+import { requireCurrentIndex } from '../kmod/index-guard.js';
+import { imageCarriesModules } from './resolve-kernel.js';
 
 /**
  * The kernel's own module indexes must exist and match the files on disk before anything is
@@ -9,13 +10,13 @@ import { requireCurrentIndex } from '../safety/index-guard.js';
  * the modules it installs itself, in modules-install.) The image's own indexes are made by depmod
  * on the staged copy, in copy-modules.
  */
-export const depmodStage: Stage = {
-  name: 'module index',
+export const moduleIndexStage: Stage = {
+  name: 'module-index',
   describe: "check the kernel's modules.dep exists and matches the module files",
-  enabled: (ctx) => ctx.settings.RAMDISKMODULES && need(ctx, 'kernel').config.enabled('MODULES'),
+  enabled: imageCarriesModules,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const health = await requireCurrentIndex(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, kernel.moduleCompression);
-    return `${health.indexed} modules indexed`;
+    return `${health.indexed} modules indexed in ${kernel.moduleDir}`;
   },
 };

@@ -9,8 +9,8 @@ import { addHostTree } from '../image/add-host-tree.js';
  * lets depmod index that tree, and adds it to the image: the image's modules.dep then names
  * exactly the files it carries.
  */
-export const stageModulesStage: Stage = {
-  name: 'copy modules',
+export const copyModulesStage: Stage = {
+  name: 'copy-modules',
   describe: 'copy (and decompress) the selected modules and index them for the image',
   enabled: (ctx) => ctx.modules !== undefined,
   async run(ctx) {

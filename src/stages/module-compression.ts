@@ -4,6 +4,7 @@ import { GkError } from '../errors.js';
 import { COMPRESSION_FACTS } from '../kmod/compression.js';
 import { detectHostKmod } from '../kmod/host-kmod.js';
 import { checkModuleCompressionSupport } from '../kmod/capability.js';
+import { imageCarriesModules } from './resolve-kernel.js';
 
 /**
  * The reason this project exists. Two readers must understand the modules' compression: the
@@ -11,11 +12,11 @@ import { checkModuleCompressionSupport } from '../kmod/capability.js';
  * the image's module loader. Busybox modutils read plain .ko only, so keeping .ko.zst in an image
  * that loads with busybox is refused here rather than discovered at boot.
  */
-export const checkModuleCompressionStage: Stage = {
-  name: 'module compression',
+export const moduleCompressionStage: Stage = {
+  name: 'module-compression',
   describe: "check that the host kmod and the image's loader can read the kernel's module compression",
   // A dry run that starts from defconfig knows no kernel config yet: nothing to check then.
-  enabled: (ctx) => ctx.settings.RAMDISKMODULES && (ctx.dryRun ? ctx.kernel : need(ctx, 'kernel'))?.config.enabled('MODULES') === true,
+  enabled: (ctx) => (ctx.dryRun && ctx.kernel === undefined ? false : imageCarriesModules(ctx)),
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const compression = kernel.moduleCompression;

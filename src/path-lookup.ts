@@ -1,6 +1,6 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GkError } from '../errors.js';
+import { GkError } from './errors.js';
 
 /** Where features look for the host tools they copy; tests pass a temp dir of stand-ins instead. */
 export const DEFAULT_TOOL_PATH = ['/sbin', '/usr/sbin', '/bin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
