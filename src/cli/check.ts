@@ -17,7 +17,10 @@ import { toolCacheDir } from '../gkbuild/index.js';
 import { lockPathFor, describeOwner, type LockOwner } from '../safety/boot-lock.js';
 import { isSameProcessAlive } from '../safety/process-info.js';
 import { leftoverInstallTemps } from '../safety/install-temps.js';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
+import { exposedImages } from '../trust/secrets.js';
+import { isTsgenkernelRun } from '../trust/lock-holder.js';
+import { modeText, ownerName, trustedUids } from '../trust/owner-rule.js';
 
 /**
  * `tsgenkernel check`: everything an initramfs build would trip over, found without building
@@ -83,19 +86,32 @@ const bootDirCheck: Check = async (ctx) => {
   }
   const lockPath = lockPathFor(dir);
   let holder: LockOwner | undefined;
+  let lockUid = -1;
   try {
+    lockUid = lstatSync(lockPath).uid;
     holder = JSON.parse(readFileSync(lockPath, 'utf8')) as LockOwner;
   } catch {
     holder = undefined;
   }
-  if (holder && typeof holder.pid === 'number' && isSameProcessAlive(holder.pid, holder.startTicks ?? null)) {
+  if (lockUid >= 0 && !trustedUids().has(lockUid)) {
+    out.push(line('warn', 'lock', `${lockPath} is owned by ${ownerName(lockUid)}, not root: it is not obeyed, the next run replaces it`));
+  } else if (holder && typeof holder.pid === 'number' && isSameProcessAlive(holder.pid, holder.startTicks ?? null) && isTsgenkernelRun(holder.pid, lockUid)) {
     out.push(line('FAIL', 'lock', `another run is writing ${dir}: ${describeOwner(holder)}`, `wait for it, or stop it (kill ${holder.pid})`));
   } else if (holder) {
-    out.push(line('ok', 'lock', `stale lock ${lockPath} (pid ${holder.pid} is gone); the next run takes it over`));
+    out.push(line('ok', 'lock', `stale lock ${lockPath} (pid ${holder.pid} is not a running tsgenkernel); the next run takes it over`));
   }
   const temps = leftoverInstallTemps(dir);
   if (temps.length) out.push(line('warn', 'leftovers', `${dir} holds temp files of an install that was killed: ${temps.join(', ')}`, `remove them (rm ${temps.map((t) => join(dir, t)).join(' ')})`));
   return out;
+};
+
+/** Images of earlier runs (or other tools) that others can read although they hold keys. */
+const secretsCheck: Check = async (ctx) => {
+  const exposed = await exposedImages(ctx.paths.bootdir);
+  if (exposed.length === 0) return undefined;
+  return exposed.map((e) =>
+    line('warn', 'secrets', `${e.path} is readable by every user (mode ${modeText(e.mode)}) and holds ${e.secrets.join(', ')}`, `chmod 600 ${e.path}, and consider the keys seen (new host keys: ssh, a new LUKS key file)`),
+  );
 };
 
 const tmpDirCheck: Check = async (ctx) => {
@@ -183,6 +199,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['user', userCheck],
     ['kernel', kernelCheck],
     ['boot dir', bootDirCheck],
+    ['secrets', secretsCheck],
     ['temp dir', tmpDirCheck],
     ['module compression', moduleCompressionCheck],
     ['module index', moduleIndexCheck],

@@ -4,6 +4,7 @@ import { need } from '../context.js';
 import { enabledFeatures } from '../features/registry.js';
 import { addHostTree } from '../image/add-host-tree.js';
 import { GkError } from '../errors.js';
+import { refuseEscapingLinks } from '../trust/overlay-links.js';
 
 export const installFeaturesStage: Stage = {
   name: 'features',
@@ -26,6 +27,7 @@ export const overlayStage: Stage = {
     const dir = ctx.settings.INITRAMFS_OVERLAY;
     const st = await stat(dir).catch(() => undefined);
     if (!st?.isDirectory()) throw new GkError(`initramfs overlay ${dir} is not a directory`, 'pass an existing directory with --initramfs-overlay=DIR');
+    await refuseEscapingLinks(dir);
     const n = await addHostTree(need(ctx, 'image'), dir);
     return `${n} files from ${dir}`;
   },
