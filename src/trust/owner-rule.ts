@@ -96,10 +96,11 @@ export function modeText(mode: number): string {
   return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
 }
 
-/** "PATH is owned by nobody (uid 65534), mode 0777": the facts a refusal or warning names. */
+/** "PATH belongs to another user (owner nobody (uid 65534), mode 0755)": what a refusal or warning names. */
 export function describeProblem(p: TrustProblem): string {
-  const what = p.why === 'owner' ? `is owned by ${ownerName(p.uid)}` : `is writable by ${(p.mode & 0o020) !== 0 ? 'its group' : 'others'}`;
-  return `${p.path} ${what} (owner ${ownerName(p.uid)}, mode ${modeText(p.mode)})`;
+  const facts = `owner ${ownerName(p.uid)}, mode ${modeText(p.mode)}`;
+  if (p.why === 'owner') return `${p.path} belongs to another user (${facts})`;
+  return `${p.path} is writable by ${(p.mode & 0o002) !== 0 ? 'others' : 'its group'} (${facts})`;
 }
 
 /** The shell that makes `p.path` pass the rule. */
