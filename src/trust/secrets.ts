@@ -16,14 +16,6 @@ export function isSecret(path: string, mode: number): boolean {
   return (mode & 0o004) === 0 || SECRET_PATHS.some((re) => re.test(path));
 }
 
-/** Image paths of the secrets in a tree being built. */
-export function secretsInTree(tree: ImageTree): string[] {
-  return tree
-    .sorted()
-    .filter((e) => e.kind === 'file' && isSecret(e.path, e.mode))
-    .map((e) => e.path);
-}
-
 /** Host files below `dir` that hold secrets of the tree (what --no-cleanup leaves behind). */
 export function secretSourcesUnder(tree: ImageTree, dir: string): string[] {
   return tree
