@@ -48,7 +48,7 @@ export async function createBuildContext(command: CommandName, cli: CliValues & 
   const dryRun = s.DRY_RUN;
   let tmp = '';
   if (!dryRun) {
-    await mkdir(s.TMPDIR, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    await mkdir(s.TMPDIR, { recursive: true, mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
       throw new GkError(`cannot create the temp dir ${s.TMPDIR}: ${e.code}`, e.code === 'EACCES' ? 'run as root, or pass --tmpdir=DIR you can write' : 'pass --tmpdir=DIR');
     });
     requireTrusted(s.TMPDIR, 'temp dir', 'pass another --tmpdir=DIR'); // again: the parts just created

@@ -68,13 +68,14 @@ export class ToolCache {
   }
 
   logPath(name: string, key: string): string {
-    mkdirSync(join(this.dir, 'logs'), { recursive: true });
+    mkdirSync(join(this.dir, 'logs'), { recursive: true, mode: 0o755 });
     return join(this.dir, 'logs', `${name}-${key.slice(0, 12)}.log`);
   }
 
   stage(name: string, key: string): Staging {
     const parent = join(this.dir, name);
-    mkdirSync(parent, { recursive: true });
+    // Not the umask's choice: a group-writable cache dir would fail the trust rule next run.
+    mkdirSync(parent, { recursive: true, mode: 0o755 });
     this.removeAbandonedStaging(parent);
     const dir = mkdtempSync(join(parent, `.tmp-${process.pid}-`));
     const root = join(dir, 'root');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixtures.js';
@@ -8,7 +8,7 @@ import { defaultRecipeSources } from '../../src/gkbuild/paths.js';
 import { startFakeRun } from '../../src/trust/fake-run.js';
 import { processStartTicks } from '../../src/safety/process-info.js';
 import { TEST_CACHEDIR, TEST_DISTDIR } from '../shared-cache.js';
-import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, type BuildDirs } from './cli-harness.js';
+import { assertBuilt, BIN, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, type BuildDirs } from './cli-harness.js';
 
 /**
  * Root's build trusts nothing a local user controls. Each case plants what an unprivileged user
@@ -157,6 +157,33 @@ describe('paths the build trusts must be root\'s alone', () => {
     const r = runCli(buildArgs(d, [`--initramfs-overlay=${overlay}`]));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`WARNING: the initramfs overlay ${overlay} is not root's alone: ${overlay} belongs to another user \\(owner nobody`));
+  });
+
+  it('a module tree, firmware dir and SSH keys file another user owns are used, each with a warning', () => {
+    const d = dirs();
+    const prefix = join(d.root, 'prefix');
+    execFileSync('cp', ['-a', tree.baseDir, prefix]);
+    execFileSync('chown', ['nobody', join(prefix, 'lib/modules', KV)]);
+    const fw = join(d.root, 'firmware');
+    mkdirSync(fw);
+    execFileSync('chown', ['nobody', fw]);
+    const keys = join(d.root, 'authorized_keys');
+    writeFileSync(keys, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIByYw0d4t9xXbRIl0J9Jm3l1z5q3Lx4n9bXjR1cP2kq1 test\n');
+    execFileSync('chown', ['nobody', keys]);
+    const r = runCli(buildArgs({ ...d, prefix }, ['--firmware', `--firmware-dir=${fw}`, '--ssh', `--ssh-authorized-keys-file=${keys}`, '--ssh-host-keys=runtime']));
+    expect(r.code, r.stderr).toBe(0);
+    for (const [what, path] of [['module tree', join(prefix, 'lib/modules', KV)], ['firmware dir', fw], ['SSH authorized keys file', keys]]) {
+      expect(r.stderr).toContain(`WARNING: the ${what} ${path} is not root's alone: ${path} belongs to another user (owner nobody`);
+    }
+  });
+
+  it('dirs the run creates are not group-writable even under umask 002', () => {
+    const d = dirs();
+    const tmp = join(d.root, 'new/tmp');
+    const r = spawnSync('sh', ['-c', 'umask 002; exec "$@"', 'sh', BIN, ...buildArgs({ ...d, tmp })], { encoding: 'utf8', cwd: '/' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(statSync(join(d.root, 'new')).mode & 0o777).toBe(0o755);
+    expect(statSync(tmp).mode & 0o777).toBe(0o755);
   });
 
   it('a non-root user may use dirs they own (the rule trusts root and the invoking user)', () => {
