@@ -47,6 +47,10 @@ describe('the trust rule', () => {
     expect(untrustedComponent(file, ROOT_ONLY)?.why).toBe('writable');
   });
 
+  it('judges a root-owned device (--config=/dev/null) by its owner only', () => {
+    expect(untrustedComponent('/dev/null', ROOT_ONLY)).toBeUndefined();
+  });
+
   it('follows links: a link another user owns fails, and so does a root link into their tree', () => {
     const target = join(dir, 'target');
     mkdirSync(target);

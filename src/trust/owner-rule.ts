@@ -26,7 +26,9 @@ export function trustedUids(uid = process.getuid?.() ?? 0): ReadonlySet<number> 
 
 function judge(path: string, st: Stats, trusted: ReadonlySet<number>): TrustProblem | undefined {
   if (!trusted.has(st.uid)) return { path, uid: st.uid, mode: st.mode, why: 'owner' };
-  if (st.isSymbolicLink()) return undefined; // a link's own mode means nothing
+  // A link's own mode means nothing; a device's (--config=/dev/null) says who may use the device,
+  // not who may change what it is.
+  if (st.isSymbolicLink() || st.isCharacterDevice()) return undefined;
   const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
   if ((st.mode & 0o022) !== 0 && !sticky) return { path, uid: st.uid, mode: st.mode, why: 'writable' };
   return undefined;
