@@ -1,10 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BuildContext, CommandName } from '../context.js';
 import { GkError } from '../errors.js';
 import { Logger, type LogLevel } from '../log.js';
 import { resolveSettings, type CliValues } from '../config/settings.js';
+import { requireTrusted, requireTrustedBuildPaths } from '../trust/build-paths.js';
 
 export const DEFAULT_CONF = '/etc/genkernel.conf';
 
@@ -33,9 +34,12 @@ function usableLogFile(path: string): string | undefined {
 
 export async function createBuildContext(command: CommandName, cli: CliValues & { configFile?: string }, write?: (line: string) => void): Promise<BuildContext> {
   const { configFile, ...values } = cli;
+  // Judged before it is read: its values decide every path below.
+  if (configFile || existsSync(DEFAULT_CONF)) requireTrusted(configFile ?? DEFAULT_CONF, 'config file', 'pass another --config=FILE');
   const conf = await readConf(configFile);
   const resolved = resolveSettings({ confText: conf.text, confPath: conf.path, cli: values });
   const s = resolved.settings;
+  requireTrustedBuildPaths({ tmpdir: s.TMPDIR, cachedir: s.CACHE_DIR, distdir: s.DISTDIR });
   if (s.LOGLEVEL < 0 || s.LOGLEVEL > 5) throw new GkError(`loglevel ${s.LOGLEVEL} is out of range`, 'use --loglevel=0 … 5');
   await mkdir(dirname(s.LOGFILE), { recursive: true }).catch(() => undefined);
   const log = new Logger({ level: s.LOGLEVEL as LogLevel, color: s.USECOLOR && process.stderr.isTTY === true, file: usableLogFile(s.LOGFILE), write });
@@ -44,9 +48,10 @@ export async function createBuildContext(command: CommandName, cli: CliValues & 
   const dryRun = s.DRY_RUN;
   let tmp = '';
   if (!dryRun) {
-    await mkdir(s.TMPDIR, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    await mkdir(s.TMPDIR, { recursive: true, mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
       throw new GkError(`cannot create the temp dir ${s.TMPDIR}: ${e.code}`, e.code === 'EACCES' ? 'run as root, or pass --tmpdir=DIR you can write' : 'pass --tmpdir=DIR');
     });
+    requireTrusted(s.TMPDIR, 'temp dir', 'pass another --tmpdir=DIR'); // again: the parts just created
     tmp = await mkdtemp(join(s.TMPDIR, `${command}-`));
   }
   const ctx: BuildContext = {

@@ -20,6 +20,8 @@ import { toolCacheDir } from '../gkbuild/index.js';
 import { buildPrereqs, describePrereq, missingBuildPrereqs } from '../kernel/build-prereqs.js';
 import { hostMachine } from '../kernel/kernel-version.js';
 import { startingConfig } from '../kernel/starting-config.js';
+import { exposedImages } from '../image/image-secrets.js';
+import { modeText } from '../trust/owner-rule.js';
 
 /**
  * `tsgenkernel check`: everything an initramfs build would trip over, found without building
@@ -70,6 +72,15 @@ function stageCheck(name: string, stage: Stage, opts: { needsKernel: boolean } =
     }
   };
 }
+
+/** Images of earlier runs (or other tools) that others can read although they hold keys. */
+const secretsCheck: Check = async (ctx) => {
+  const exposed = await exposedImages(ctx.paths.bootdir);
+  if (exposed.length === 0) return undefined;
+  return exposed.map((e) =>
+    line('warn', 'secrets', `${e.path} is readable by every user (mode ${modeText(e.mode)}) and holds ${e.secrets.join(', ')}`, `chmod 600 ${e.path}, and consider the keys seen (new host keys: ssh, a new LUKS key file)`),
+  );
+};
 
 const tmpDirCheck: Check = async (ctx) => {
   const dir = ctx.settings.TMPDIR;
@@ -130,6 +141,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
   const checks: Array<[string, Check]> = [
     ['kernel', stageCheck('kernel', resolveKernelStage, { needsKernel: false })],
     ['boot dir', bootDirCheck],
+    ['secrets', secretsCheck],
     ['temp dir', tmpDirCheck],
     ['module compression', stageCheck('module compression', moduleCompressionStage)],
     ['module index', stageCheck('module index', moduleIndexStage)],

@@ -6,6 +6,7 @@ import { cliValues } from './options.js';
 import { printPlan } from './plan.js';
 import { holdBootDir } from '../install/hold-boot-dir.js';
 import { clearToolCache } from '../gkbuild/index.js';
+import { warnUntrustedInputs } from '../trust/inputs.js';
 
 /** Runs one build command end to end and prints its summary. */
 export async function runBuild(command: CommandName, opts: Record<string, unknown>): Promise<void> {
@@ -13,6 +14,7 @@ export async function runBuild(command: CommandName, opts: Record<string, unknow
   const ctx = await createBuildContext(command, { ...cliValues(opts), configFile: opts.config as string | undefined });
   try {
     holdBootDir(ctx);
+    warnUntrustedInputs(ctx);
     await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command));
   } finally {
     await runCleanups(ctx);

@@ -84,7 +84,11 @@ describe('FirmwareCollector', () => {
     const { image, c } = collector(fakeFirmwareDir());
     expect(await c.addName('nope.bin')).toBe(false);
     expect(await c.addName('dangling.bin')).toBe(false);
-    expect(await c.addName('../etc/passwd')).toBe(false);
+    for (const escape of ['../etc/passwd', 'sub/../../etc/passwd', '..']) {
+      const err = await c.addName(escape).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GkError);
+      expect((err as GkError).message).toMatch(/^firmware name ".*" points outside /);
+    }
     expect(image.size).toBe(0);
   });
 

@@ -85,7 +85,10 @@ export class FirmwareCollector {
    */
   async addName(name: string): Promise<boolean> {
     const rel = posix.normalize(name).replace(/^\/+/, '');
-    if (rel.startsWith('../') || rel === '..') return false;
+    if (rel.startsWith('../') || rel === '..') {
+      // Drivers and --firmware-files name files inside the firmware dir; anything else is not firmware.
+      throw new GkError(`firmware name "${name}" points outside ${this.dir}`, 'firmware names are relative to the firmware dir; a module or --firmware-files naming ../ is refused');
+    }
     for (const suffix of SUFFIXES) {
       if (await this.addPath(rel + suffix, suffix, rel)) {
         this.added.add(name);

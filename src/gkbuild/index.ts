@@ -76,7 +76,7 @@ export async function ensureTools(
     if (!p) {
       p = (async () => {
         const key = keyOf(keys, r.name);
-        const hit = cache.lookup(r.name, key);
+        const hit = cache.lookup(r.name, key, (t) => ctx.log.warn(t));
         if (hit) {
           ctx.log.info(`${r.name} ${r.version}: from the cache (${key.slice(0, 12)})`, 2);
           return hit;

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, link, open, rename, rm, stat, symlink, readlink, unlink } from 'node:fs/promises';
+import { chmod, copyFile, link, open, rename, rm, stat, symlink, readlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GkError } from '../errors.js';
 
@@ -11,14 +11,17 @@ import { GkError } from '../errors.js';
  *   2. hard-link the current file to name.old (replacing the previous .old);
  *   3. rename the temp file over name (atomic within one filesystem);
  *   4. fsync the directory so the rename survives a power cut.
+ * With `mode`, the new file and the .old get that mode (an image holding keys is 0600, and so
+ * is the previous one, which may hold the same keys); filesystems without modes (vfat) keep theirs.
  */
-export async function installAtomically(source: string, dir: string, name: string, opts: { keepOld?: boolean } = {}): Promise<string> {
+export async function installAtomically(source: string, dir: string, name: string, opts: { keepOld?: boolean; mode?: number } = {}): Promise<string> {
   const dest = join(dir, name);
   const tmp = join(dir, `.${name}.tsgk-${process.pid}.tmp`);
   try {
     await copyFile(source, tmp);
     const fh = await open(tmp, 'r+');
     try {
+      if (opts.mode !== undefined) await fh.chmod(opts.mode).catch(() => undefined);
       await fh.sync();
     } finally {
       await fh.close();
@@ -27,6 +30,7 @@ export async function installAtomically(source: string, dir: string, name: strin
       const old = `${dest}.old`;
       await rm(old, { force: true });
       await link(dest, old).catch(async () => copyFile(dest, old, constants.COPYFILE_FICLONE));
+      if (opts.mode !== undefined) await chmod(old, opts.mode).catch(() => undefined);
     }
     await rename(tmp, dest);
     await syncDir(dir);

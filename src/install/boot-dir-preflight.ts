@@ -1,11 +1,13 @@
 import { access, constants, stat, statfs } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { expandFilename } from './filenames.js';
 import { describeOwner, lockPathFor, type LockOwner } from './boot-lock.js';
 import { isSameProcessAlive } from './process-info.js';
 import { leftoverInstallTemps } from './install-temps.js';
+import { isTsgenkernelRun } from '../trust/lock-holder.js';
+import { ownerName, trustedUids } from '../trust/owner-rule.js';
 
 /**
  * The one boot-dir preflight, for the preflight stage (which stops at the first FAIL) and for
@@ -81,18 +83,27 @@ async function freeSpace(ctx: BuildContext, dir: string): Promise<BootDirFinding
   return { status: 'ok', name: 'free space', text: `${dir}: ${free} MB free${previous ? ` (current image ${mb(previous)} MB)` : ''}` };
 }
 
-/** Another live run holding the boot dir's lock (this run's own lock does not count). */
+/**
+ * Another live run holding the boot dir's lock (this run's own lock does not count). A lock file
+ * another user planted is not obeyed, and a pid is believed only when it is a tsgenkernel run of
+ * the lock's owner: the hint never tells root to kill something else.
+ */
 function lockHolder(dir: string): BootDirFinding | undefined {
   const lockPath = lockPathFor(dir);
   let holder: LockOwner | undefined;
+  let lockUid: number;
   try {
+    lockUid = lstatSync(lockPath).uid;
     holder = JSON.parse(readFileSync(lockPath, 'utf8')) as LockOwner;
   } catch {
     return undefined;
   }
+  if (!trustedUids().has(lockUid)) {
+    return { status: 'warn', name: 'lock', text: `${lockPath} is owned by ${ownerName(lockUid)}, not root: it is not obeyed, the next run replaces it` };
+  }
   if (!holder || typeof holder.pid !== 'number' || holder.pid === process.pid) return undefined;
-  if (isSameProcessAlive(holder.pid, holder.startTicks ?? null)) {
+  if (isSameProcessAlive(holder.pid, holder.startTicks ?? null) && isTsgenkernelRun(holder.pid, lockUid)) {
     return { status: 'FAIL', name: 'lock', text: `another run is writing ${dir}: ${describeOwner(holder)}`, hint: `wait for it, or stop it (kill ${holder.pid})` };
   }
-  return { status: 'ok', name: 'lock', text: `stale lock ${lockPath} (pid ${holder.pid} is gone); the next run takes it over` };
+  return { status: 'ok', name: 'lock', text: `stale lock ${lockPath} (pid ${holder.pid} is not a running tsgenkernel); the next run takes it over` };
 }

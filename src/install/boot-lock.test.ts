@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireBootLock, lockPathFor } from './boot-lock.js';
 import { processStartTicks } from './process-info.js';
 import { GkError } from '../errors.js';
+import { startFakeRun } from '../trust/fake-run.js';
 
 let dir: string;
 let lockDir: string;
@@ -37,8 +38,7 @@ describe('boot dir lock', () => {
   it('stops a second run and names the holder: pid, command and start time', async () => {
     // A real, live second process owns the lock (the CLI-level test in test/faults runs two CLIs).
     const path = lockPathFor(boot, lockDir);
-    const child = spawn('sleep', ['30']);
-    await new Promise((r) => child.once('spawn', r));
+    const child = await startFakeRun();
     writeFileSync(path, JSON.stringify({ pid: child.pid, startTicks: processStartTicks(child.pid!), command: 'tsgenkernel initramfs --luks', started: '2026-01-02T03:04:05.000Z', bootdir: boot }));
     try {
       let err: unknown;
@@ -59,6 +59,35 @@ describe('boot dir lock', () => {
       child.kill();
       rmSync(path, { force: true });
     }
+  });
+
+  it('does not believe a live pid that is not a tsgenkernel run (pid 1, a sleep): the lock is taken over', async () => {
+    const path = lockPathFor(boot, lockDir);
+    const other = spawn('sleep', ['30']);
+    await new Promise((r) => other.once('spawn', r));
+    try {
+      for (const pid of [1, other.pid!]) {
+        writeFileSync(path, JSON.stringify({ pid, startTicks: processStartTicks(pid), command: 'tsgenkernel all', started: 'then', bootdir: boot }));
+        const notes: string[] = [];
+        const lock = acquireBootLock(boot, { lockDir, note: (t) => notes.push(t) });
+        expect(notes[0]).toMatch(new RegExp(`stale lock .*pid ${pid} .*is not a tsgenkernel run`));
+        lock.release();
+      }
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('replaces a lock file another user planted, naming its owner', () => {
+    const path = lockPathFor(boot, lockDir);
+    writeFileSync(path, JSON.stringify({ pid: process.pid, startTicks: processStartTicks(process.pid), command: 'tsgenkernel all', started: 'then', bootdir: boot }));
+    execFileSync('chown', ['nobody', path]);
+    const notes: string[] = [];
+    const lock = acquireBootLock(boot, { lockDir, note: (t) => notes.push(t) });
+    expect(notes).toEqual([expect.stringMatching(/replaced the lock file .*: it is owned by nobody \(uid \d+\), not by root/)]);
+    expect(JSON.parse(readFileSync(path, 'utf8')).pid).toBe(process.pid);
+    lock.release();
+    expect(existsSync(path)).toBe(false);
   });
 
   it('takes over a lock whose process is gone, with a note', () => {

@@ -1,9 +1,12 @@
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { GkError } from '../errors.js';
 import { processStartTicks, isSameProcessAlive } from './process-info.js';
+import { isTsgenkernelRun } from '../trust/lock-holder.js';
+import { ownerName, trustedUids } from '../trust/owner-rule.js';
+import { requireTrusted } from '../trust/build-paths.js';
 
 /**
  * One writer per boot dir. The lock file lives in /run/lock (not in the boot dir itself): the
@@ -102,6 +105,7 @@ function writeExclusive(path: string, owner: LockOwner): boolean {
  */
 export function acquireBootLock(bootdir: string, opts: AcquireOptions = {}): BootLock {
   const lockDir = opts.lockDir ?? defaultLockDir();
+  requireTrusted(lockDir, 'lock dir');
   const path = lockPathFor(bootdir, lockDir);
   const owner: LockOwner = {
     pid: process.pid,
@@ -120,8 +124,13 @@ export function acquireBootLock(bootdir: string, opts: AcquireOptions = {}): Boo
     }
     if (created) return { path, owner, release: () => releaseIfOurs(path, owner) };
 
-    const holder = readOwner(path);
-    if (holder && isSameProcessAlive(holder.pid, holder.startTicks)) {
+    // Lock names are predictable and the lock dir is world-writable: a file another user planted
+    // (or a link, or anything not a plain file) is not obeyed, and its pid is not believed.
+    const found = lstatQuiet(path);
+    if (!found) continue;
+    const forged = !found.isFile() || !trustedUids().has(found.uid);
+    const holder = forged ? undefined : readOwner(path);
+    if (holder && isSameProcessAlive(holder.pid, holder.startTicks) && isTsgenkernelRun(holder.pid, found.uid)) {
       throw new GkError(
         `another tsgenkernel run is writing ${bootdir}: ${describeOwner(holder)}`,
         `wait for it to finish, or stop it (kill ${holder.pid}); the lock is ${path}`,
@@ -134,9 +143,8 @@ export function acquireBootLock(bootdir: string, opts: AcquireOptions = {}): Boo
     } catch {
       continue; // someone else took it over first; look again
     }
-    const moved = readOwner(aside);
-    const same = (moved === undefined && holder === undefined) || (moved && holder && moved.pid === holder.pid && moved.started === holder.started);
-    if (!same) {
+    const moved = lstatQuiet(aside);
+    if (!moved || moved.ino !== found.ino || moved.dev !== found.dev) {
       // We raced with a run that had just taken it over: give its lock back and look again.
       try {
         linkSync(aside, path);
@@ -148,12 +156,22 @@ export function acquireBootLock(bootdir: string, opts: AcquireOptions = {}): Boo
     }
     unlinkQuiet(aside);
     opts.note?.(
-      holder
-        ? `took over a stale lock on ${bootdir}: ${describeOwner(holder)} is no longer running`
+      forged
+        ? `replaced the lock file ${path}: it is owned by ${ownerName(found.uid)}, not by ${process.getuid?.() === 0 ? 'root' : 'root or you'}, so it was not written by a tsgenkernel run`
+        : holder
+        ? `took over a stale lock on ${bootdir}: ${describeOwner(holder)} is ${isSameProcessAlive(holder.pid, holder.startTicks) ? 'not a tsgenkernel run' : 'no longer running'}`
         : `took over an unreadable lock file ${path} (left by a run that crashed while taking it)`,
     );
   }
   throw new GkError(`could not take the lock ${path} after several tries`, 'another run keeps taking it; wait for it and run again');
+}
+
+function lstatQuiet(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 function unlinkQuiet(p: string): void {

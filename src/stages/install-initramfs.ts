@@ -1,9 +1,13 @@
-import { rename, copyFile, rm } from 'node:fs/promises';
+import { chmod, rename, copyFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
 import { installAtomically, installSymlink } from '../install/atomic-install.js';
 import { expandFilename } from '../install/filenames.js';
+import { secretSourcesUnder } from '../image/image-secrets.js';
+
+/** Every image is root's alone: it may hold keys, and its .old the same ones. */
+const IMAGE_MODE = 0o600;
 
 /**
  * The only stage that writes the boot dir, and the last one: everything that can fail has
@@ -19,16 +23,22 @@ export const installInitramfsStage: Stage = {
     const kernel = need(ctx, 'kernel');
     const built = ctx.outputs.image!;
     const name = basename(built.path);
+    if (!ctx.settings.CLEANUP && ctx.image) {
+      const left = secretSourcesUnder(ctx.image, ctx.paths.tmp);
+      await Promise.all(left.map((f) => chmod(f, IMAGE_MODE)));
+      if (left.length) ctx.log.warn(`--no-cleanup: secrets of the image are left in ${ctx.paths.tmp}: ${left.join(' ')} (mode 0600 in a 0700 dir; remove them when done)`);
+    }
     if (!ctx.settings.INSTALL) {
       const kept = join(ctx.settings.TMPDIR, name);
       await rename(built.path, kept).catch(async () => {
         await copyFile(built.path, kept);
         await rm(built.path, { force: true });
       });
+      await chmod(kept, IMAGE_MODE);
       built.path = kept;
       return `not installed (--no-install): ${kept}`;
     }
-    const dest = await installAtomically(built.path, ctx.paths.bootdir, name);
+    const dest = await installAtomically(built.path, ctx.paths.bootdir, name, { mode: IMAGE_MODE });
     built.installedAs = dest;
     if (ctx.settings.SYMLINK) {
       const link = expandFilename(ctx.settings.INITRAMFS_SYMLINK_NAME, { kv: kernel.version, arch: kernel.arch });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixtures.js';
 import { processStartTicks } from '../../src/install/process-info.js';
+import { startFakeRun } from '../../src/trust/fake-run.js';
 import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, startCli, type BuildDirs } from './cli-harness.js';
 import { TEST_KV_RE } from '../debian-kernel.js';
 
@@ -124,9 +125,9 @@ describe('one run per boot dir', () => {
     expect(existsSync(lockFileOf(d.boot))).toBe(false);
   });
 
-  it('a lock held by a live process that is not a build (fake holder) still blocks', () => {
+  it('a lock held by a live tsgenkernel run (a stand-in named tsgenkernel) blocks', async () => {
     const d = dirs();
-    const holder = spawn('sleep', ['20']);
+    const holder = await startFakeRun(20);
     try {
       writeFileSync(lockFileOf(d.boot), JSON.stringify({ pid: holder.pid, startTicks: processStartTicks(holder.pid!), command: 'tsgenkernel all', started: '2026-02-03T04:05:06.000Z', bootdir: d.boot }));
       const r = runCli(buildArgs(d));
