@@ -7,6 +7,8 @@ import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixt
 import { processStartTicks } from '../../src/install/process-info.js';
 import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, startCli, type BuildDirs } from './cli-harness.js';
 
+const KV_RE = KV.replace(/\./g, '\\.');
+
 const MODULES = ['virtio_blk', 'ext4'];
 let work: string;
 let tree: ModuleTreeFixture;
@@ -57,7 +59,7 @@ describe('a disk that fills up', () => {
     // Uncompressed, the image (2.7 MiB) cannot fit beside the old one.
     const r = runCli(buildArgs(d, ['--no-compress-initramfs', '--symlink']));
     expect(r.code, r.stderr).toBe(1);
-    expect(oneLineError(r)).toMatch(/no space left in .*small-boot while installing initramfs-6\.1\.0-56-amd64\.img; the previous initramfs-6\.1\.0-56-amd64\.img is untouched — free space/);
+    expect(oneLineError(r)).toMatch(new RegExp(`no space left in .*small-boot while installing initramfs-${KV_RE}\\.img; the previous initramfs-${KV_RE}\\.img is untouched — free space`));
     expect(snapshot(d.boot)).toEqual(before);
     expect(readFileSync(join(d.boot, `initramfs-${KV}.img`)).equals(old)).toBe(true);
     expect(readdirSync(d.tmp)).toEqual([]);
@@ -147,7 +149,7 @@ describe('--dry-run', () => {
     const before = { boot: snapshot(d.boot), tree: snapshot(tree.baseDir), tmp: snapshot(d.tmp) };
     const r = runCli(buildArgs(d, ['--dry-run']));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^kernel 6\.1\.0-56-amd64/m);
+    expect(r.stdout).toMatch(new RegExp(`^kernel ${KV_RE}`, 'm'));
     expect(r.stdout).toMatch(/kernel\/drivers\/block\/virtio_blk\.ko/);
     expect(r.stdout).toMatch(/kernel\/fs\/ext4\/ext4\.ko/);
     expect(snapshot(d.boot)).toEqual(before.boot);
