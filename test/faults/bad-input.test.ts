@@ -6,6 +6,7 @@ import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixt
 import { assertBuilt, buildArgs, debianConfigWith, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, type BuildDirs } from './cli-harness.js';
 import { TEST_KV_RE } from '../debian-kernel.js';
 
+
 /**
  * Bad input, one case per test: each must end in one error line that names the problem and the
  * way out, a non-zero exit, and nothing written — the boot dir, the module tree and the temp

@@ -9,6 +9,7 @@ import { startFakeRun } from '../../src/trust/fake-run.js';
 import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, startCli, type BuildDirs } from './cli-harness.js';
 import { TEST_KV_RE } from '../debian-kernel.js';
 
+
 const MODULES = ['virtio_blk', 'ext4'];
 let work: string;
 let tree: ModuleTreeFixture;
