@@ -12,7 +12,8 @@ import { addHostTree } from '../image/add-host-tree.js';
 export const copyModulesStage: Stage = {
   name: 'copy-modules',
   describe: 'copy (and decompress) the selected modules and index them for the image',
-  enabled: (ctx) => ctx.modules !== undefined,
+  // A dry run writes nothing: the plan lists the modules, nothing is copied.
+  enabled: (ctx) => ctx.modules !== undefined && !ctx.dryRun,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const plan = need(ctx, 'modules');

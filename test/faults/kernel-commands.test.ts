@@ -75,8 +75,12 @@ describe('--dry-run on every command', () => {
     mkdirSync(root);
     const d = { conf: smallConf(join(root, 'genkernel.conf'), ['virtio_blk']), prefix: tree.baseDir, boot: join(root, 'boot'), tmp: join(root, 'tmp'), log: join(root, 'log') };
     for (const dir of [d.boot, d.tmp]) mkdirSync(dir, { recursive: true });
-    const r = runCli(buildArgs(d, ['--dry-run']));
+    // Run from an empty directory: a dry run must not write there either (relative temp paths).
+    const cwd = join(root, 'cwd');
+    mkdirSync(cwd);
+    const r = runCli(buildArgs(d, ['--dry-run']), { cwd });
     expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
     expect(r.stdout).toMatch(new RegExp(`^kernel ${TEST_KV_RE} \\(`, 'm'));
     expect(r.stdout).toMatch(/virtio_blk\.ko/);
     expect(snapshot(d.boot)).toEqual({});
