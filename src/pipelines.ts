@@ -17,6 +17,7 @@ import { kernelCompileStage } from './stages/kernel-compile.js';
 import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage, unmountBootStage } from './install/mountboot.js';
+import { ukiCheckStage, ukiBuildStage, ukiInstallStage } from './stages/uki.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -24,6 +25,7 @@ import { mountBootStage, unmountBootStage } from './install/mountboot.js';
  */
 export const INITRAMFS_PIPELINE: readonly Stage[] = [
   resolveKernelStage,
+  ukiCheckStage,
   checkModuleCompressionStage,
   depmodStage,
   selectModulesStage,
@@ -34,7 +36,9 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
   overlayStage,
   earlyMicrocodeStage,
   assembleStage,
+  ukiBuildStage,
   installInitramfsStage,
+  ukiInstallStage,
 ];
 
 /**
@@ -44,7 +48,8 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  * boot dir as it was. bzImage builds and installs the kernel image alone, as genkernel's does.
  */
 const BUILD_KERNEL: readonly Stage[] = [kernelConfigureStage, checkModuleCompressionStage, kernelCompileStage, modulesInstallStage];
-const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModuleCompressionStage && s !== installInitramfsStage);
+const INSTALLS: readonly Stage[] = [installInitramfsStage, ukiInstallStage];
+const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModuleCompressionStage && !INSTALLS.includes(s));
 
 /**
  * Every command starts by mounting the boot dir when fstab has it (--mountboot) and checking it
@@ -53,7 +58,7 @@ const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModul
 export function stagesFor(command: CommandName): readonly Stage[] {
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
-    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
+    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, ...INSTALLS],
     kernel: [...BUILD_KERNEL, kernelInstallStage],
     bzImage: [kernelConfigureStage, kernelCompileStage, kernelInstallStage],
   };

@@ -18,6 +18,7 @@ import { lockPathFor, describeOwner, type LockOwner } from '../safety/boot-lock.
 import { isSameProcessAlive } from '../safety/process-info.js';
 import { leftoverInstallTemps } from '../safety/install-temps.js';
 import { readFileSync } from 'node:fs';
+import { ukiCheckLines } from '../uki/check-uki.js';
 
 /**
  * `tsgenkernel check`: everything an initramfs build would trip over, found without building
@@ -37,7 +38,7 @@ type Check = (ctx: BuildContext) => Promise<CheckLine | CheckLine[] | undefined>
 const line = (status: CheckStatus, name: string, text: string, hint?: string): CheckLine => ({ status, name, text, ...(hint ? { hint } : {}) });
 
 /** A check that throws a GkError fails with its message and hint; anything else is a bug. */
-async function guarded(name: string, fn: () => Promise<CheckLine | CheckLine[] | undefined>): Promise<CheckLine[]> {
+export async function guarded(name: string, fn: () => Promise<CheckLine | CheckLine[] | undefined>): Promise<CheckLine[]> {
   try {
     const r = await fn();
     return r === undefined ? [] : Array.isArray(r) ? r : [r];
@@ -189,6 +190,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['modules', modulesCheck],
     ['initramfs compression', compressorCheck],
     ['static tools', distfilesCheck],
+    ['uki', (c) => ukiCheckLines(c, guarded)],
   ];
   const out: CheckLine[] = [];
   for (const [name, fn] of checks) out.push(...(await guarded(name, () => fn(ctx))));

@@ -65,6 +65,12 @@ export const OPTION_TABLE = [
   { flag: 'initramfs-filename', key: 'INITRAMFS_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed initramfs name (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-symlink-name', key: 'INITRAMFS_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'initramfs symlink name' },
   { flag: 'check-free-disk-space-bootdir', key: 'CHECK_FREE_DISK_SPACE_BOOTDIR', kind: 'int', arg: 'MB', group: 'install', help: 'refuse to start with less than this many MB free in the boot dir' },
+  { flag: 'uki', key: 'UKI', kind: 'bool', group: 'install', ours: true, help: 'also build a unified kernel image (EFI stub, kernel, initramfs, command line) and install it on the ESP' },
+  { flag: 'uki-cmdline', key: 'UKI_CMDLINE', kind: 'string', arg: 'cmdline', group: 'install', ours: true, help: "kernel command line embedded in the UKI (default: this machine's root=)" },
+  { flag: 'uki-stub', key: 'UKI_STUB', kind: 'string', arg: 'file', group: 'install', ours: true, help: "systemd's EFI stub the UKI is built on (linuxx64.efi.stub)" },
+  { flag: 'esp', key: 'ESP', kind: 'string', arg: 'dir', group: 'install', ours: true, help: 'EFI system partition mount point (default: /efi, /boot/efi or /boot, whichever is vfat)' },
+  { flag: 'uki-sign-key', key: 'UKI_SIGN_KEY', kind: 'string', arg: 'file', group: 'install', ours: true, help: 'PEM private key that signs the UKI for Secure Boot (sbsign)' },
+  { flag: 'uki-sign-cert', key: 'UKI_SIGN_CERT', kind: 'string', arg: 'file', group: 'install', ours: true, help: 'PEM certificate of --uki-sign-key' },
   // Initramfs contents
   { flag: 'ramdisk-modules', key: 'RAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy the module groups into the initramfs' },
   { flag: 'all-ramdisk-modules', key: 'ALLRAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy every module into the initramfs' },
