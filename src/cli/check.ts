@@ -19,6 +19,7 @@ import { isSameProcessAlive } from '../safety/process-info.js';
 import { leftoverInstallTemps } from '../safety/install-temps.js';
 import { readFileSync } from 'node:fs';
 import { ukiCheckLines } from '../uki/check-uki.js';
+import { tokenCheckLines } from '../features/tpm2.js';
 
 /**
  * `tsgenkernel check`: everything an initramfs build would trip over, found without building
@@ -191,6 +192,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['initramfs compression', compressorCheck],
     ['static tools', distfilesCheck],
     ['uki', (c) => ukiCheckLines(c, guarded)],
+    ['luks tokens', tokenCheckLines],
   ];
   const out: CheckLine[] = [];
   for (const [name, fn] of checks) out.push(...(await guarded(name, () => fn(ctx))));

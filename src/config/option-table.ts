@@ -84,6 +84,8 @@ export const OPTION_TABLE = [
   { flag: 'microcode-initramfs', key: 'MICROCODE_INITRAMFS', kind: 'bool', group: 'initramfs', help: 'prepend an early microcode archive' },
   { flag: 'microcode', key: 'MICROCODE', kind: 'string', arg: 'all|amd|intel', choices: ['all', 'amd', 'intel'], negatedValue: 'none', group: 'initramfs', help: 'which vendors the early microcode covers' },
   { flag: 'luks', key: 'LUKS', kind: 'bool', group: 'initramfs', help: 'include LUKS (cryptsetup) support' },
+  { flag: 'tpm2', key: 'TPM2', kind: 'bool', group: 'initramfs', ours: true, help: 'unlock LUKS2 volumes enrolled with systemd-cryptenroll --tpm2-device by the TPM, before any prompt' },
+  { flag: 'fido2', key: 'FIDO2', kind: 'bool', group: 'initramfs', ours: true, help: 'unlock LUKS2 volumes enrolled with systemd-cryptenroll --fido2-device by a FIDO2 key' },
   { flag: 'lvm', key: 'LVM', kind: 'bool', group: 'initramfs', help: 'include LVM support' },
   { flag: 'mdadm', key: 'MDADM', kind: 'bool', group: 'initramfs', help: 'include software RAID (mdadm) support' },
   { flag: 'mdadm-config', key: 'MDADM_CONFIG', kind: 'string', arg: 'file', group: 'initramfs', help: 'mdadm.conf to ship in the image' },
