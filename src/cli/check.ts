@@ -192,7 +192,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['initramfs compression', compressorCheck],
     ['static tools', distfilesCheck],
     ['uki', (c) => ukiCheckLines(c, guarded)],
-    ['luks tokens', tokenCheckLines],
+    ['luks tokens', (c) => tokenCheckLines(c)],
   ];
   const out: CheckLine[] = [];
   for (const [name, fn] of checks) out.push(...(await guarded(name, () => fn(ctx))));

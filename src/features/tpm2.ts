@@ -113,15 +113,18 @@ export async function crypttabTokenKinds(path = '/etc/crypttab'): Promise<TokenK
  * `check`: with --tpm2/--fido2, or an /etc/crypttab that asks for a token unlock, the host must
  * have the plugin and the libraries it dlopens, or the image could not carry them.
  */
-export async function tokenCheckLines(ctx: BuildContext): Promise<Array<{ status: 'ok' | 'FAIL'; name: string; text: string; hint?: string }>> {
-  const asked = new Set<TokenKind>(await crypttabTokenKinds());
+export async function tokenCheckLines(
+  ctx: BuildContext,
+  host: { crypttab?: string; systemDirs?: readonly string[] } = {},
+): Promise<Array<{ status: 'ok' | 'FAIL'; name: string; text: string; hint?: string }>> {
+  const asked = new Set<TokenKind>(await crypttabTokenKinds(host.crypttab));
   if (ctx.settings.TPM2) asked.add(TPM2_TOKEN);
   if (ctx.settings.FIDO2) asked.add(FIDO2_TOKEN);
   const out = [];
   for (const kind of asked) {
     const name = `${kind.option.slice(2)} unlock`;
     const why = ctx.settings[kind === TPM2_TOKEN ? 'TPM2' : 'FIDO2'] ? kind.option : `/etc/crypttab asks for ${kind === TPM2_TOKEN ? 'tpm2-device=' : 'fido2-device='}`;
-    const missing = await missingTokenPieces(kind);
+    const missing = await missingTokenPieces(kind, host.systemDirs);
     if (missing.length) out.push({ status: 'FAIL' as const, name, text: `${why}, but this host lacks ${missing.join(', ')}`, hint: kind === TPM2_TOKEN ? 'install systemd 252+ and the libtss2 libraries (esys, rc, mu, tcti-device)' : 'install systemd 252+ and libfido2-1' });
     else out.push({ status: 'ok' as const, name, text: `${kind.plugin} and ${kind.dlopened.join(', ')} present (${why})` });
   }
