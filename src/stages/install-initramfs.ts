@@ -1,8 +1,7 @@
-import { rename, copyFile, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
-import { installAtomically, installSymlink } from '../install/atomic-install.js';
+import { installAtomically, installSymlink, keepOutsideTemp } from '../install/atomic-install.js';
 import { expandFilename } from '../install/filenames.js';
 
 /**
@@ -20,11 +19,7 @@ export const installInitramfsStage: Stage = {
     const built = ctx.outputs.image!;
     const name = basename(built.path);
     if (!ctx.settings.INSTALL) {
-      const kept = join(ctx.settings.TMPDIR, name);
-      await rename(built.path, kept).catch(async () => {
-        await copyFile(built.path, kept);
-        await rm(built.path, { force: true });
-      });
+      const kept = await keepOutsideTemp(built.path, ctx.settings.TMPDIR, name);
       built.path = kept;
       return `not installed (--no-install): ${kept}`;
     }

@@ -1,9 +1,9 @@
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
 import { GkError } from '../errors.js';
-import { installAtomically } from '../install/atomic-install.js';
+import { installAtomically, keepOutsideTemp } from '../install/atomic-install.js';
 import { planUki } from '../uki/plan.js';
 import { buildUki } from '../uki/build-uki.js';
 import { signUki } from '../uki/sign.js';
@@ -73,11 +73,7 @@ export const ukiInstallStage: Stage = {
     const plan = ctx.uki!;
     const { dir, name } = ukiRelativePath(plan.osId, kernel.version);
     if (!plan.esp) {
-      const kept = join(ctx.settings.TMPDIR, name);
-      await rename(built.path, kept).catch(async () => {
-        await copyFile(built.path, kept);
-        await rm(built.path, { force: true });
-      });
+      const kept = await keepOutsideTemp(built.path, ctx.settings.TMPDIR, name);
       built.path = kept;
       return `not installed (--no-install): ${kept}`;
     }

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
-import { GkError } from '../errors.js';
+import { GkError, isGkError } from '../errors.js';
 import { haveCommand } from '../exec.js';
 import { expandFilename } from '../install/filenames.js';
 import { readPe } from './pe.js';
@@ -48,7 +48,14 @@ export async function planUki(ctx: BuildContext, kv: string, arch: string): Prom
   if (sign && !(await haveCommand('sbsign'))) throw new GkError('signing the UKI needs sbsign, which is not installed', 'install sbsigntool, or drop --uki-sign-key/--uki-sign-cert');
   const { cmdline, from } = await ukiCmdline({ given: s.UKI_CMDLINE });
   const os = await readOsRelease();
-  const esp = s.INSTALL ? await findEsp(s.ESP) : undefined;
+  // --dry-run writes nothing, so a missing ESP is worth a warning there, not a stop.
+  const esp = s.INSTALL
+    ? await findEsp(s.ESP).catch((e: unknown) => {
+        if (!ctx.dryRun || !isGkError(e)) throw e;
+        ctx.log.warn(e.oneLine());
+        return undefined;
+      })
+    : undefined;
   const kernel = await ukiKernelImage(ctx, kv, arch);
   return { stub: s.UKI_STUB, kernel, cmdline, cmdlineFrom: from, osRelease: os.text, osId: os.id, esp, ...(sign ? { sign } : {}) };
 }
