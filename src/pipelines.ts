@@ -25,7 +25,6 @@ import { ukiCheckStage, ukiBuildStage, ukiInstallStage } from './stages/uki.js';
  */
 export const INITRAMFS_PIPELINE: readonly Stage[] = [
   resolveKernelStage,
-  ukiCheckStage,
   checkModuleCompressionStage,
   depmodStage,
   selectModulesStage,
@@ -53,7 +52,8 @@ const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModul
 
 /**
  * Every command starts by mounting the boot dir when fstab has it (--mountboot) and checking it
- * is writable, so a non-root user hears it before any work; it ends by putting the mount back.
+ * is writable, so a non-root user hears it before any work (with --uki: the stub, ESP, command
+ * line and signing pair too); it ends by putting the mount back.
  */
 export function stagesFor(command: CommandName): readonly Stage[] {
   const middle: Record<CommandName, readonly Stage[]> = {
@@ -62,5 +62,5 @@ export function stagesFor(command: CommandName): readonly Stage[] {
     kernel: [...BUILD_KERNEL, kernelInstallStage],
     bzImage: [kernelConfigureStage, kernelCompileStage, kernelInstallStage],
   };
-  return [mountBootStage, preflightStage, ...middle[command], unmountBootStage];
+  return [mountBootStage, preflightStage, ukiCheckStage, ...middle[command], unmountBootStage];
 }

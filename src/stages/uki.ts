@@ -4,7 +4,7 @@ import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
 import { GkError } from '../errors.js';
 import { installAtomically, keepOutsideTemp } from '../install/atomic-install.js';
-import { planUki } from '../uki/plan.js';
+import { planUki, ukiKernelImage } from '../uki/plan.js';
 import { buildUki } from '../uki/build-uki.js';
 import { signUki } from '../uki/sign.js';
 import { espBytesNeeded, ukiRelativePath } from '../uki/esp.js';
@@ -12,17 +12,16 @@ import { espBytesNeeded, ukiRelativePath } from '../uki/esp.js';
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
 /**
- * --uki, first step: find and check what the UKI is made of (stub, kernel, command line, ESP,
- * signing pair) right after the kernel is known, so bad input stops the run before anything is
- * built or installed. Runs under --dry-run too: the plan shows the command line.
+ * --uki, first step: find and check what the UKI is made of (stub, command line, ESP, signing
+ * pair) before any other work, so bad input stops the run before a compile, a build or an
+ * install. Runs under --dry-run too: the plan shows the command line.
  */
 export const ukiCheckStage: Stage = {
   name: 'uki-check',
   describe: 'check the EFI stub, the ESP, the embedded command line and the signing key',
-  enabled: (ctx) => ctx.settings.UKI,
+  enabled: (ctx) => ctx.settings.UKI && (ctx.command === 'initramfs' || ctx.command === 'all'),
   async run(ctx) {
-    const kernel = need(ctx, 'kernel');
-    ctx.uki = await planUki(ctx, kernel.version, kernel.arch);
+    ctx.uki = await planUki(ctx);
     return `cmdline '${ctx.uki.cmdline}' (from ${ctx.uki.cmdlineFrom})${ctx.uki.esp ? `, ESP ${ctx.uki.esp}` : ''}${ctx.uki.sign ? ', signed' : ''}`;
   },
 };
@@ -42,7 +41,8 @@ export const ukiBuildStage: Stage = {
     if (!plan || !image) throw new Error('internal: the uki stage needs uki-check and assemble before it');
     const { name } = ukiRelativePath(plan.osId, kernel.version);
     const unsigned = join(ctx.paths.tmp, plan.sign ? `${name}.unsigned` : name);
-    let bytes = await buildUki({ stub: plan.stub, kernel: plan.kernel, initramfs: image.path, cmdline: plan.cmdline, osRelease: plan.osRelease, kv: kernel.version }, unsigned);
+    const kernelImage = await ukiKernelImage(ctx, kernel.version, kernel.arch);
+    let bytes = await buildUki({ stub: plan.stub, kernel: kernelImage, initramfs: image.path, cmdline: plan.cmdline, osRelease: plan.osRelease, kv: kernel.version }, unsigned);
     let path = unsigned;
     if (plan.sign) {
       path = join(ctx.paths.tmp, name);

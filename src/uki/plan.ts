@@ -13,7 +13,6 @@ import { readOsRelease } from './build-uki.js';
 /** Everything the UKI is made of, found and checked before any build step writes a file. */
 export interface UkiPlan {
   stub: string;
-  kernel: string;
   cmdline: string;
   cmdlineFrom: string;
   osRelease: string;
@@ -41,7 +40,8 @@ export async function ukiKernelImage(ctx: BuildContext, kv: string, arch: string
   throw new GkError(`no kernel image for ${kv} to put into the UKI (looked for ${candidates.filter(Boolean).join(', ')})`, 'install the kernel first (tsgenkernel kernel), or build with tsgenkernel all --uki');
 }
 
-export async function planUki(ctx: BuildContext, kv: string, arch: string): Promise<UkiPlan> {
+/** Needs only the settings, so `all` hears about bad input before the kernel compile, not after. */
+export async function planUki(ctx: BuildContext): Promise<UkiPlan> {
   const s = ctx.settings;
   await checkStub(s.UKI_STUB);
   const sign = await checkSigningPair(s.UKI_SIGN_KEY, s.UKI_SIGN_CERT);
@@ -56,6 +56,5 @@ export async function planUki(ctx: BuildContext, kv: string, arch: string): Prom
         return undefined;
       })
     : undefined;
-  const kernel = await ukiKernelImage(ctx, kv, arch);
-  return { stub: s.UKI_STUB, kernel, cmdline, cmdlineFrom: from, osRelease: os.text, osId: os.id, esp, ...(sign ? { sign } : {}) };
+  return { stub: s.UKI_STUB, cmdline, cmdlineFrom: from, osRelease: os.text, osId: os.id, esp, ...(sign ? { sign } : {}) };
 }

@@ -43,7 +43,7 @@ async function boot(label: string, tpm: 'enrolled' | 'fresh' | 'none', typeOn?: 
   if (tpm === 'enrolled') cpSync(enrolled.tpmState, stateDir, { recursive: true, filter: (src) => !src.endsWith('.sock') });
   const swtpm = tpm === 'none' ? undefined : await startSwtpm(stateDir);
   try {
-    const r = await bootImage({ kernel: fx.kernel, initramfs: image, disks: [enrolled.disk], append: APPEND, timeoutMs: 150_000, extraArgs: swtpm?.qemuArgs ?? [], ...(typeOn ? { typeOn } : {}) });
+    const r = await bootImage({ kernel: fx.kernel, initramfs: image, disks: [enrolled.disk], append: APPEND, timeoutMs: 240_000, extraArgs: swtpm?.qemuArgs ?? [], ...(typeOn ? { typeOn } : {}) });
     timings.push(`${label}: ${r.reachedRoot ? `root reached in ${r.ms} ms` : `no root, QEMU exited after ${r.totalMs} ms`}`);
     return r;
   } finally {
@@ -65,7 +65,7 @@ describe('--tpm2', () => {
     expect(r.reachedRoot, initLines(r.output)).toBe(true);
     expect(r.output).toContain('tpm2: /dev/vda unlocked by its token');
     expect(r.output).not.toContain('Enter passphrase for');
-  }, 300_000);
+  }, 400_000);
 
   test('a fresh TPM refuses, says so in one line, and the typed passphrase opens the root', async () => {
     const r = await boot('fresh TPM, passphrase typed', 'fresh', typePassphrase);
@@ -73,11 +73,11 @@ describe('--tpm2', () => {
     const refused = r.output.split(/\r?\n/).filter((l) => l.includes('tpm2: the TPM refused to unlock /dev/vda'));
     expect(refused, initLines(r.output)).toHaveLength(1);
     expect(r.output).toContain('luks: /dev/vda is open as /dev/mapper/root');
-  }, 300_000);
+  }, 400_000);
 
   test('no TPM device: one line, then the typed passphrase', async () => {
     const r = await boot('no TPM, passphrase typed', 'none', typePassphrase);
     expect(r.reachedRoot, initLines(r.output)).toBe(true);
     expect(r.output).toMatch(/tpm2: \/dev\/vda is enrolled with a TPM but this machine shows none/);
-  }, 300_000);
+  }, 400_000);
 });

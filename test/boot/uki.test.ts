@@ -68,7 +68,7 @@ async function bootUefi(label: string, efi: string, work: string) {
   const vars = join(work, 'OVMF_VARS.fd');
   copyFileSync(OVMF_VARS, vars);
   const esp = espImage(efi, join(work, 'esp.img'));
-  const r = await bootImage({ kernel: '', initramfs: '', append: '', firmware: { code: OVMF_CODE, vars }, disks: [esp, fx.rootDisk], timeoutMs: 180_000 });
+  const r = await bootImage({ kernel: '', initramfs: '', append: '', firmware: { code: OVMF_CODE, vars }, disks: [esp, fx.rootDisk], timeoutMs: 240_000 });
   timings.push(`${label}: ${r.reachedRoot ? `root reached in ${r.ms} ms` : `no root, QEMU exited after ${r.totalMs} ms`}`);
   return r;
 }
