@@ -5,6 +5,7 @@ import type { ModuleCompression } from './kmod/compression.js';
 import type { ModulePlan } from './kmod/types.js';
 import type { ImageTree } from './image/image-tree.js';
 import type { BuiltTool } from './gkbuild/types.js';
+import type { UkiPlan } from './uki/plan.js';
 
 export type CommandName = 'all' | 'kernel' | 'bzImage' | 'initramfs';
 
@@ -29,6 +30,8 @@ export interface BuildOutputs {
   kernelImage?: string;
   systemMap?: string;
   image?: { path: string; installedAs?: string; bytes: number; compressor: string; moduleCount: number };
+  /** The unified kernel image (--uki), built in the temp dir, then installed on the ESP. */
+  uki?: { path: string; installedAs?: string; bytes: number; signed: boolean };
 }
 
 /**
@@ -55,6 +58,8 @@ export interface BuildContext {
   modules?: ModulePlan;
   /** The image being assembled: staged files plus synthetic entries (device nodes). */
   image?: ImageTree;
+  /** What the UKI is made of and where it goes (--uki); set by the uki-check stage. */
+  uki?: UkiPlan;
   /** Uncompressed archive placed before the main one (early microcode); empty = none. */
   earlyImage?: ImageTree;
   outputs: BuildOutputs;

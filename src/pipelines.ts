@@ -21,6 +21,7 @@ import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage } from './stages/mount-boot.js';
 import { unmountBootStage } from './stages/unmount-boot.js';
+import { ukiCheckStage, ukiBuildStage, ukiInstallStage } from './stages/uki.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -38,7 +39,9 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
   overlayStage,
   earlyMicrocodeStage,
   assembleStage,
+  ukiBuildStage,
   installInitramfsStage,
+  ukiInstallStage,
 ];
 
 /**
@@ -48,20 +51,22 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  * boot dir as it was. bzImage builds and installs the kernel image alone, as genkernel's does.
  */
 const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, moduleCompressionStage, kernelCompileStage, modulesInstallStage];
-const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleCompressionStage && s !== installInitramfsStage);
+const INSTALLS: readonly Stage[] = [installInitramfsStage, ukiInstallStage];
+const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleCompressionStage && !INSTALLS.includes(s));
 
 /**
  * Every command starts by mounting the boot dir when fstab has it (--mountboot) and checking it
- * is writable, so a non-root user hears it before any work; it ends by putting the mount back.
+ * is writable, so a non-root user hears it before any work (with --uki: the stub, ESP, command
+ * line and signing pair too); it ends by putting the mount back.
  */
 export function stagesFor(command: CommandName): readonly Stage[] {
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
-    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
+    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, ...INSTALLS],
     kernel: [...BUILD_KERNEL, kernelInstallStage],
     bzImage: [kernelPrerequisitesStage, kernelConfigureStage, kernelCompileStage, kernelInstallStage],
   };
-  return [mountBootStage, preflightStage, ...middle[command], unmountBootStage];
+  return [mountBootStage, preflightStage, ukiCheckStage, ...middle[command], unmountBootStage];
 }
 
 /**

@@ -143,7 +143,9 @@ luks_unlock() {
 			gk_warn "luks: $LUKS_DEV ($LUKS_SPEC) has no LUKS header"
 			return 1
 		fi
-		if [ -n "$LUKS_KEY" ]; then
+		if gk_have luks_try_token && luks_try_token "$LUKS_DEV" "$LUKS_NAME"; then
+			: # opened by its TPM2/FIDO2 token (29-luks-token.sh)
+		elif [ -n "$LUKS_KEY" ]; then
 			luks_open_keyfile || return 1
 		else
 			luks_open_passphrase || return 1

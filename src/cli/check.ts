@@ -22,6 +22,8 @@ import { hostMachine } from '../kernel/kernel-version.js';
 import { startingConfig } from '../kernel/starting-config.js';
 import { exposedImages } from '../image/image-secrets.js';
 import { modeText } from '../trust/owner-rule.js';
+import { ukiCheckLines } from '../uki/check-uki.js';
+import { tokenCheckLines } from '../features/tpm2.js';
 
 /**
  * `tsgenkernel check`: everything an initramfs build would trip over, found without building
@@ -41,7 +43,7 @@ type Check = (ctx: BuildContext) => Promise<CheckLine | CheckLine[] | undefined>
 const line = (status: CheckStatus, name: string, text: string, hint?: string): CheckLine => ({ status, name, text, ...(hint ? { hint } : {}) });
 
 /** A check that throws a GkError fails with its message and hint; anything else is a bug. */
-async function guarded(name: string, fn: () => Promise<CheckLine | CheckLine[] | undefined>): Promise<CheckLine[]> {
+export async function guarded(name: string, fn: () => Promise<CheckLine | CheckLine[] | undefined>): Promise<CheckLine[]> {
   try {
     const r = await fn();
     return r === undefined ? [] : Array.isArray(r) ? r : [r];
@@ -149,6 +151,8 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['initramfs compression', compressorCheck],
     ['static tools', distfilesCheck],
     ['kernel build', kernelBuildCheck],
+    ['uki', (c) => ukiCheckLines(c, guarded)],
+    ['luks tokens', (c) => tokenCheckLines(c)],
   ];
   const out: CheckLine[] = [];
   for (const [name, fn] of checks) out.push(...(await guarded(name, () => fn(ctx))));

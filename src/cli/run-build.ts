@@ -31,6 +31,8 @@ export async function runBuild(command: CommandName, opts: Record<string, unknow
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   const img = ctx.outputs.image;
   if (ctx.outputs.kernelImage) ctx.log.info(`kernel: ${ctx.outputs.kernelImage}`);
+  const uki = ctx.outputs.uki;
+  if (uki) ctx.log.info(`uki: ${uki.installedAs ?? uki.path} (${(uki.bytes / 1048576).toFixed(1)} MiB${uki.signed ? ', signed' : ''})`);
   if (img) {
     const mib = (img.bytes / 1048576).toFixed(1);
     ctx.log.info(`initramfs: ${img.installedAs ?? img.path} (${mib} MiB, ${img.compressor}, ${img.moduleCount} modules) in ${secs}s`);

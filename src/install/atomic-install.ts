@@ -48,6 +48,19 @@ export async function installAtomically(source: string, dir: string, name: strin
   return dest;
 }
 
+/**
+ * --no-install: a result leaves the run's temp dir (removed at exit) for `dir`/`name` in TMPDIR,
+ * where the user can pick it up; a rename when both are on one filesystem, a copy otherwise.
+ */
+export async function keepOutsideTemp(source: string, dir: string, name: string): Promise<string> {
+  const kept = join(dir, name);
+  await rename(source, kept).catch(async () => {
+    await copyFile(source, kept);
+    await rm(source, { force: true });
+  });
+  return kept;
+}
+
 /** Points `dir/name` at `target` (relative to dir) atomically, keeping the previous target as name.old. */
 export async function installSymlink(dir: string, name: string, target: string): Promise<void> {
   const dest = join(dir, name);

@@ -1,8 +1,8 @@
-import { chmod, rename, copyFile, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { chmod } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
-import { installAtomically, installSymlink } from '../install/atomic-install.js';
+import { installAtomically, installSymlink, keepOutsideTemp } from '../install/atomic-install.js';
 import { expandFilename } from '../install/filenames.js';
 import { secretSourcesUnder } from '../image/image-secrets.js';
 
@@ -29,11 +29,7 @@ export const installInitramfsStage: Stage = {
       if (left.length) ctx.log.warn(`--no-cleanup: secrets of the image are left in ${ctx.paths.tmp}: ${left.join(' ')} (mode 0600 in a 0700 dir; remove them when done)`);
     }
     if (!ctx.settings.INSTALL) {
-      const kept = join(ctx.settings.TMPDIR, name);
-      await rename(built.path, kept).catch(async () => {
-        await copyFile(built.path, kept);
-        await rm(built.path, { force: true });
-      });
+      const kept = await keepOutsideTemp(built.path, ctx.settings.TMPDIR, name);
       await chmod(kept, IMAGE_MODE);
       built.path = kept;
       return `not installed (--no-install): ${kept}`;

@@ -6,8 +6,14 @@ import { spawn } from 'node:child_process';
 import { SENTINEL } from './fixture.js';
 
 export interface BootOptions {
+  /** Direct kernel boot; unused with `firmware`, where the firmware finds what to boot on the disks. */
   kernel: string;
   initramfs: string;
+  /**
+   * UEFI instead of direct kernel boot: OVMF's code (read-only) and a writable copy of its
+   * variable store as pflash. -kernel/-initrd/-append are not passed.
+   */
+  firmware?: { code: string; vars: string };
   /** Raw disk images, attached as virtio disks in order (vda, vdb, ...), never written. */
   disks?: string[];
   /** Appended after "console=ttyS0 panic=-1". */
@@ -45,9 +51,9 @@ export function bootImage(opts: BootOptions): Promise<BootResult> {
     '-m', String(opts.memoryMb ?? 512),
     '-nodefaults', '-no-user-config', '-display', 'none',
     '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
-    '-kernel', opts.kernel,
-    '-initrd', opts.initramfs,
-    '-append', `console=ttyS0 panic=-1 ${opts.append}`,
+    ...(opts.firmware
+      ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${opts.firmware.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${opts.firmware.vars}`]
+      : ['-kernel', opts.kernel, '-initrd', opts.initramfs, '-append', `console=ttyS0 panic=-1 ${opts.append}`]),
   ];
   for (const disk of opts.disks ?? []) {
     args.push('-drive', `file=${disk},if=virtio,format=raw,snapshot=on`);

@@ -19,6 +19,8 @@ import { ROOT_DISK_INIT, type BootFixture } from '../fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PREPARE_SCRIPT = join(HERE, 'prepare.sh');
+/** The start every preparer /init shares (fail, step, early mounts, /prepare.env). */
+export const PREPARER_LIB = join(HERE, '..', 'preparer-lib.sh');
 
 /** Everything the scenarios need to know about the prepared disks. */
 export const STORAGE = {
@@ -108,6 +110,7 @@ async function buildPreparer(fx: BootFixture, dest: string): Promise<void> {
   image.addDevice('dev/console', 'chardev', 5, 1);
   image.addFile('bin/busybox', '/bin/busybox', 0o755);
   image.addFile('init', PREPARE_SCRIPT, 0o755);
+  image.addFile('preparer-lib.sh', PREPARER_LIB, 0o644);
   image.addFile('prepare.env', Buffer.from(prepareEnv()));
   image.addFile('etc/lvm/lvm.conf', Buffer.from(INITRAMFS_LVM_CONF));
   for (const [host, inImage] of PREPARER_TOOLS) await addHostBinary(image, host, inImage);
@@ -129,6 +132,7 @@ async function buildPreparer(fx: BootFixture, dest: string): Promise<void> {
 function cacheKey(fx: BootFixture): string {
   const h = createHash('sha256');
   h.update(readFileSync(PREPARE_SCRIPT));
+  h.update(readFileSync(PREPARER_LIB));
   h.update(prepareEnv());
   h.update(JSON.stringify(LAYOUT));
   h.update(readFileSync(ROOT_DISK_INIT));

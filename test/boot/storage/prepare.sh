@@ -6,24 +6,8 @@
 # Tools are called by absolute path: this busybox prefers its own applets.
 # shellcheck shell=sh
 
-BB=/bin/busybox
-fail() {
-	echo "TSGK-PREPARE-FAILED: $*"
-	$BB sync
-	$BB poweroff -f
-}
-step() {
-	echo "PREP: $*"
-	"$@" || fail "$*"
-}
-
-$BB mkdir -p /proc /sys /dev /run /tmp /mnt
-$BB mount -t proc proc /proc
-$BB mount -t sysfs sysfs /sys
-$BB mount -t devtmpfs devtmpfs /dev
-$BB mount -t tmpfs tmpfs /run
-# shellcheck source=/dev/null
-. /prepare.env
+# shellcheck source=test/boot/preparer-lib.sh
+. /preparer-lib.sh
 
 for m in virtio_pci virtio_blk crc32c_generic ext4 dm_mod dm_crypt xts af_alg algif_skcipher algif_hash md_mod raid1 btrfs; do
 	/sbin/modprobe "$m" || fail "modprobe $m"
