@@ -21,7 +21,9 @@ import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage } from './stages/mount-boot.js';
 import { unmountBootStage } from './stages/unmount-boot.js';
-import { ukiCheckStage, ukiBuildStage, ukiInstallStage } from './stages/uki.js';
+import { ukiCheckStage } from './stages/uki-check.js';
+import { ukiBuildStage } from './stages/uki.js';
+import { ukiInstallStage } from './stages/uki-install.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.

@@ -23,20 +23,14 @@ import { startingConfig } from '../kernel/starting-config.js';
 import { exposedImages } from '../image/image-secrets.js';
 import { modeText } from '../trust/owner-rule.js';
 import { ukiCheckLines } from '../uki/check-uki.js';
+import type { CheckLine, CheckStatus } from '../check-line.js';
 import { tokenCheckLines } from '../features/tpm2.js';
 
 /**
  * `tsgenkernel check`: everything an initramfs build would trip over, found without building
  * or writing anything. One line per check; the exit status is 1 when any line says FAIL.
  */
-export type CheckStatus = 'ok' | 'warn' | 'FAIL';
-
-export interface CheckLine {
-  status: CheckStatus;
-  name: string;
-  text: string;
-  hint?: string;
-}
+export type { CheckLine, CheckStatus };
 
 type Check = (ctx: BuildContext) => Promise<CheckLine | CheckLine[] | undefined>;
 

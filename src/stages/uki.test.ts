@@ -1,6 +1,8 @@
 import { describe, test, expect } from 'vitest';
 import { stagesFor } from '../pipelines.js';
-import { ukiCheckStage, ukiBuildStage, ukiInstallStage } from './uki.js';
+import { ukiCheckStage } from './uki-check.js';
+import { ukiBuildStage } from './uki.js';
+import { ukiInstallStage } from './uki-install.js';
 import { kernelConfigureStage } from './kernel-configure.js';
 import { kernelInstallStage } from './kernel-install.js';
 import { assembleStage } from './assemble.js';

@@ -1,30 +1,14 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
 import { GkError } from '../errors.js';
-import { installAtomically, keepOutsideTemp } from '../install/atomic-install.js';
-import { planUki, ukiKernelImage } from '../uki/plan.js';
+import { ukiKernelImage } from '../uki/plan.js';
 import { buildUki } from '../uki/build-uki.js';
 import { signUki } from '../uki/sign.js';
 import { espBytesNeeded, ukiRelativePath } from '../uki/esp.js';
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-
-/**
- * --uki, first step: find and check what the UKI is made of (stub, command line, ESP, signing
- * pair) before any other work, so bad input stops the run before a compile, a build or an
- * install. Runs under --dry-run too: the plan shows the command line.
- */
-export const ukiCheckStage: Stage = {
-  name: 'uki-check',
-  describe: 'check the EFI stub, the ESP, the embedded command line and the signing key',
-  enabled: (ctx) => ctx.settings.UKI && (ctx.command === 'initramfs' || ctx.command === 'all'),
-  async run(ctx) {
-    ctx.uki = await planUki(ctx);
-    return `cmdline '${ctx.uki.cmdline}' (from ${ctx.uki.cmdlineFrom})${ctx.uki.esp ? `, ESP ${ctx.uki.esp}` : ''}${ctx.uki.sign ? ', signed' : ''}`;
-  },
-};
 
 /**
  * --uki, second step: stub + sections into the temp dir, signed when asked, and the ESP's room
@@ -58,28 +42,5 @@ export const ukiBuildStage: Stage = {
     }
     ctx.outputs.uki = { path, bytes, signed: plan.sign !== undefined };
     return `${name} ${mib(bytes)}${plan.sign ? ', signed' : ''}`;
-  },
-};
-
-/** --uki, last step: EFI/Linux/<os-id>-<KV>.efi on the ESP, atomically, keeping one .old. */
-export const ukiInstallStage: Stage = {
-  name: 'uki-install',
-  commit: true,
-  describe: 'install the UKI on the ESP as EFI/Linux/<os-id>-<KV>.efi, keeping the previous one as .old',
-  enabled: (ctx) => ctx.settings.UKI && !ctx.dryRun,
-  async run(ctx) {
-    const kernel = need(ctx, 'kernel');
-    const built = ctx.outputs.uki!;
-    const plan = ctx.uki!;
-    const { dir, name } = ukiRelativePath(plan.osId, kernel.version);
-    if (!plan.esp) {
-      const kept = await keepOutsideTemp(built.path, ctx.settings.TMPDIR, name);
-      built.path = kept;
-      return `not installed (--no-install): ${kept}`;
-    }
-    const target = join(plan.esp, dir);
-    await mkdir(target, { recursive: true });
-    built.installedAs = await installAtomically(built.path, target, name);
-    return built.installedAs;
   },
 };

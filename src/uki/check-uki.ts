@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
-import type { CheckLine } from '../cli/check.js';
+import type { CheckLine } from '../check-line.js';
 import { expandFilename } from '../install/filenames.js';
 import { checkStub, ukiKernelImage } from './plan.js';
 import { ukiCmdline } from './cmdline.js';
