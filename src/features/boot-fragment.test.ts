@@ -127,7 +127,7 @@ describe('feature boot fragments', () => {
     // No command can run: PATH holds an empty directory, so any would fail with "not found".
     const r = spawnSync(DASH, ['-c', script], { encoding: 'utf8', env: { PATH: emptyPath } });
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe('pre_root: ssh_pause md_assemble luks_unlock lvm_activate btrfs_scan zfs_import');
+    expect(r.stdout.trim()).toBe('pre_root: md_assemble ssh_pause luks_unlock lvm_activate btrfs_scan zfs_import');
     expect(r.status).toBe(0);
   });
 });
