@@ -14,11 +14,12 @@ gk_nap() {
 
 # gk_poll [-q] SECONDS WHAT TICK CHECK [ARG...]
 # Says "waiting up to SECONDS s for WHAT" (-q: only with debug, when the caller said it in
-# its own words), then runs CHECK ARG... every tenth of a second until it succeeds (return 0)
-# or SECONDS have passed (return 1; the caller reports the failure). CHECK runs in this shell,
-# so it may set variables. About once a second TICK runs (a function, or : for none), e.g. to
-# load drivers for devices that appeared meanwhile. Not reentrant: a TICK or CHECK must not
-# call gk_poll.
+# its own words), then runs CHECK ARG... until it succeeds (return 0) or SECONDS have passed
+# (return 1; the caller reports the failure): every tenth of a second, after the first ten
+# seconds once a second (a long wait for a remote unlock need not fork ten sleeps a second).
+# CHECK runs in this shell, so it may set variables. About once a second TICK runs (a
+# function, or : for none), e.g. to load drivers for devices that appeared meanwhile.
+# Not reentrant: a TICK or CHECK must not call gk_poll.
 gk_poll() {
 	gkpo_say=gk_info
 	[ "$1" = -q ] && { gkpo_say=gk_debug; shift; }
@@ -26,8 +27,9 @@ gk_poll() {
 	gkpo_tick=$3
 	"$gkpo_say" "waiting up to $gkpo_secs s for $2"
 	shift 3
-	gkpo_deadline=$(($(gk_uptime) + gkpo_secs))
 	gkpo_last=$(gk_uptime)
+	gkpo_deadline=$((gkpo_last + gkpo_secs))
+	gkpo_slow=$((gkpo_last + 10))
 	while :; do
 		"$@" && return 0
 		gkpo_now=$(gk_uptime)
@@ -36,7 +38,11 @@ gk_poll() {
 			gkpo_last=$gkpo_now
 			"$gkpo_tick"
 		fi
-		gk_nap
+		if [ "$gkpo_now" -ge "$gkpo_slow" ]; then
+			sleep 1
+		else
+			gk_nap
+		fi
 	done
 }
 

@@ -55,7 +55,7 @@ describe('init: kernel parameters and hooks (hand-assembled image)', () => {
     const byLabel = await boot('PARTLABEL=', plain, `root=PARTLABEL=${PART_LABEL}`, disk);
     expect(byLabel.reachedRoot, initLines(byLabel.output)).toBe(true);
     expect(byLabel.output).toContain('is /dev/vda1');
-  }, 300_000);
+  }, 600_000);
 
   test("rw, init=, init_opts= and the kernel's leftover words (not the initramfs' flags) reach the real init", async () => {
     // dosshd, dolvm and gk.* are flags for the initramfs: they must not reach the real init.
