@@ -4,21 +4,20 @@
 # (or the number from the list). Runs at the init hook point, so the map is in place
 # before any passphrase prompt (LUKS unlocks at pre_root). A keymap problem never stops
 # the boot: the kernel's default (us) map stays.
-
-KEYMAP_DIR=/lib/keymaps
+# From 10-keymap.conf: KEYMAP_DIR (NAME.map files), KEYMAP_LIST (the names, one a line).
 
 keymap_list() {
 	km_n=0
 	while read -r km_name; do
 		km_n=$((km_n + 1))
 		printf '%3d %s\n' "$km_n" "$km_name"
-	done <"$KEYMAP_DIR/keymapList"
+	done <"$KEYMAP_LIST"
 }
 
 # NAME, or the NAME at position N of keymapList.
 keymap_name() {
 	if gk_is_int "$1"; then
-		sed -n "${1}p" "$KEYMAP_DIR/keymapList" 2>/dev/null
+		sed -n "${1}p" "$KEYMAP_LIST" 2>/dev/null
 	else
 		echo "$1"
 	fi
@@ -44,7 +43,7 @@ keymap_load() {
 	[ -n "$km_want" ] || return 0
 	km_map=$(keymap_name "$km_want")
 	if [ -z "$km_map" ] || [ ! -r "$KEYMAP_DIR/$km_map.map" ]; then
-		gk_warn "keymap '$km_want' is not in this image; keeping the default (have: $(tr '\n' ' ' <"$KEYMAP_DIR/keymapList"))"
+		gk_warn "keymap '$km_want' is not in this image; keeping the default (have: $(tr '\n' ' ' <"$KEYMAP_LIST"))"
 		return 0
 	fi
 	if loadkmap <"$KEYMAP_DIR/$km_map.map"; then

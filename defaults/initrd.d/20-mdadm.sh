@@ -4,17 +4,14 @@
 # /etc/mdadm.conf (--mdadm-config) names the arrays when present; without it mdadm scans
 # every partition for md superblocks. Arrays that stay inactive because a member is
 # missing are started degraded after a few seconds of waiting for the root device.
-
-MD_CONF=/etc/mdadm.conf
+# From 20-mdadm.conf: MD_MODULES (loaded at boot), MD_CONF (where the image keeps mdadm.conf).
 # Seconds of waiting for the root before inactive (degraded) arrays are started anyway.
 MD_DEGRADED_AFTER=3
 MD_WAITED=0
 
 md_modules() {
-	[ "$GK_NOMODULES" = 1 ] && return 0
-	[ -d "/lib/modules/$(uname -r)" ] || return 0
-	# raid456 is left to the kernel's on-demand loading: its load runs a slow benchmark.
-	gk_load_named_modules mdadm md_mod raid0 raid1 raid10
+	# shellcheck disable=SC2086 # a word list
+	gk_load_feature_modules mdadm $MD_MODULES
 }
 
 # mdadm's configuration argument: the shipped file, or "partitions" (scan everything).

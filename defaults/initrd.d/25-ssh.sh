@@ -10,17 +10,20 @@
 #   gk.sshd.wait=N     pause N seconds before looking for the root, so that a remote
 #                      user can log in even without LUKS ("resume-boot" ends it early)
 #
-# LUKS interface (with 30-luks.sh, which stays unchanged): when crypt_root= needs a
-# passphrase, the pre_root hook below runs first. It finds the device (luks_wait when the
-# luks fragment defines it), writes /run/gk-unlock/{device,name,options} for gk-unlock,
-# prompts on the console in the background, and returns once /dev/mapper/$LUKS_NAME
-# exists, whoever opened it; luks_unlock then finds it open and carries on.
+# From 25-ssh.conf: SSH_RUN (state shared with gk-unlock and resume-boot), SSH_UDHCPC_SCRIPT,
+# SSH_BANNER, SSH_HOST_KEY_FILES.
+#
+# LUKS: once dropbear runs, ssh_unlock is registered as an unlock method of the luks
+# fragment (gk_unlock_methods). It prompts on the console in the background and lets gk-unlock
+# (defaults/ssh/gk-unlock, run in an SSH session) open the same device, whichever comes first;
+# both go through the luks fragment's luks_open_typed. Nobody within SSH_UNLOCK_TIMEOUT
+# seconds: the console prompt of the luks fragment takes over.
 # At post_mount dropbear is stopped and the interface deconfigured, so the real system's
 # network setup starts from a clean interface.
 
-SSH_RUN=/run/gk-unlock
 SSH_STARTED=0
 SSH_IFACE=
+SSH_UNLOCK_TIMEOUT=3600
 
 ssh_wanted() {
 	gk_cmdline_has dosshd
@@ -50,34 +53,31 @@ ssh_prefix() {
 	esac
 }
 
-# The first interface other than lo, waiting (bounded) for its driver to create it.
-ssh_first_iface() {
-	sf_deadline=$(($(gk_uptime) + 10))
-	while :; do
-		for sf_i in /sys/class/net/*; do
-			sf_n=${sf_i##*/}
-			[ "$sf_n" = lo ] || [ ! -e "$sf_i" ] || {
-				echo "$sf_n"
-				return 0
-			}
-		done
-		[ "$(gk_uptime)" -ge "$sf_deadline" ] && return 1
-		gk_nap
+# gk_poll's check: the first interface other than lo, into SSH_IFACE.
+ssh_found_iface() {
+	for sf_i in /sys/class/net/*; do
+		sf_n=${sf_i##*/}
+		[ "$sf_n" = lo ] || [ ! -e "$sf_i" ] || {
+			SSH_IFACE=$sf_n
+			return 0
+		}
 	done
+	return 1
+}
+
+# Wait (bounded) for the driver of the first interface to create it; sets SSH_IFACE.
+ssh_first_iface() {
+	gk_poll 10 "a network interface" : ssh_found_iface
 }
 
 ssh_wait_iface() {
-	sw_deadline=$(($(gk_uptime) + 10))
-	until [ -e "/sys/class/net/$1" ]; do
-		[ "$(gk_uptime)" -ge "$sw_deadline" ] && return 1
-		gk_nap
-	done
+	gk_poll 10 "network interface $1" : test -e "/sys/class/net/$1"
 }
 
 ssh_dhcp() {
 	gk_info "ssh: asking for a DHCP lease on $1"
 	ip link set dev "$1" up
-	udhcpc -i "$1" -s /etc/gk-udhcpc.script -q -n -t 5 -T 2 >/dev/null 2>&1
+	udhcpc -i "$1" -s "$SSH_UDHCPC_SCRIPT" -q -n -t 5 -T 2 >/dev/null 2>&1
 }
 
 # Parse ip= and configure the interface. Sets SSH_IFACE.
@@ -90,7 +90,7 @@ ssh_network() {
 		return 1
 		;;
 	dhcp | on | any | both | '')
-		SSH_IFACE=$(ssh_first_iface) || {
+		ssh_first_iface || {
 			gk_warn "ssh: no network interface appeared (is its driver in the image?)"
 			return 1
 		}
@@ -101,8 +101,10 @@ ssh_network() {
 	# <client>:<server>:<gw>:<netmask>:<hostname>:<device>:<autoconf>:...
 	sn_old_ifs=$IFS
 	IFS=:
-	# shellcheck disable=SC2086 # splitting on ':' is the point
+	set -f
+	# shellcheck disable=SC2086 # splitting on ':' is the point (globbing off)
 	set -- $sn_ip
+	set +f
 	IFS=$sn_old_ifs
 	sn_client=$1 sn_gw=$3 sn_mask=$4 sn_host=$5 sn_dev=$6 sn_auto=$7
 	if [ -n "$sn_dev" ]; then
@@ -112,7 +114,7 @@ ssh_network() {
 		}
 		SSH_IFACE=$sn_dev
 	else
-		SSH_IFACE=$(ssh_first_iface) || {
+		ssh_first_iface || {
 			gk_warn "ssh: no network interface appeared (is its driver in the image?)"
 			return 1
 		}
@@ -143,20 +145,25 @@ ssh_start() {
 	ss_port=$(gk_cmdline_get gk.sshd.port) || ss_port=22
 	gk_is_int "$ss_port" || ss_port=22
 	ss_keys=
-	for ss_k in /etc/dropbear/dropbear_*_host_key; do
+	for ss_k in $SSH_HOST_KEY_FILES; do
 		[ -r "$ss_k" ] && ss_keys="$ss_keys -r $ss_k"
 	done
 	# No keys in the image (SSH_HOST_KEYS=runtime): -R makes them on the first connection.
 	[ -n "$ss_keys" ] || ss_keys=-R
 	# -s: keys only; -j -k: no port forwarding; -b: say what to do after login.
 	# shellcheck disable=SC2086 # ss_keys is a word list
-	if dropbear -s -j -k -p "$ss_port" -P "$SSH_RUN/dropbear.pid" -b /etc/gk-ssh-banner $ss_keys 2>>"$SSH_RUN/dropbear.log"; then
+	if dropbear -s -j -k -p "$ss_port" -P "$SSH_RUN/dropbear.pid" -b "$SSH_BANNER" $ss_keys 2>>"$SSH_RUN/dropbear.log"; then
 		SSH_STARTED=1
+		gk_unlock_methods="$gk_unlock_methods ssh_unlock"
 		gk_info "ssh: dropbear listens on port $ss_port ($(ip -4 -o addr show dev "$SSH_IFACE" 2>/dev/null | sed -n 's/.* inet \([^ ]*\).*/\1/p'))"
 	else
 		gk_warn "ssh: dropbear did not start: $(tail -n 3 "$SSH_RUN/dropbear.log" 2>/dev/null)"
 	fi
 	return 0
+}
+
+ssh_resumed() {
+	[ -e "$SSH_RUN/resume" ]
 }
 
 # gk.sshd.wait=N: time for a remote login before the root is looked for.
@@ -165,64 +172,54 @@ ssh_pause() {
 	sp_wait=$(gk_cmdline_get gk.sshd.wait) || return 0
 	gk_is_int "$sp_wait" || return 0
 	gk_info "ssh: waiting $sp_wait s for remote logins (resume-boot continues at once)"
-	sp_deadline=$(($(gk_uptime) + sp_wait))
-	while [ "$(gk_uptime)" -lt "$sp_deadline" ] && [ ! -e "$SSH_RUN/resume" ]; do
-		gk_nap
-	done
+	gk_poll -q "$sp_wait" "remote logins" : ssh_resumed
 	return 0
 }
 
-# Console side of the passphrase, run in the background; exits when it opened the device.
-ssh_console_unlock() {
-	sc_try=0
-	while [ "$sc_try" -lt 3 ]; do
-		sc_try=$((sc_try + 1))
-		printf 'Enter passphrase for %s (or log in over SSH and run gk-unlock): ' "$1" >/dev/console
-		stty -echo </dev/console 2>/dev/null
-		sc_pass=
-		read -r sc_pass </dev/console || exit 1
-		stty echo </dev/console 2>/dev/null
-		echo >/dev/console
-		# shellcheck disable=SC2086 # options are words or nothing
-		printf '%s' "$sc_pass" | cryptsetup open --type luks $3 --key-file=- "$1" "$2" && exit 0
-		sc_pass=
-		[ -b "/dev/mapper/$2" ] && exit 0
-		echo "!! could not open $1 with that passphrase (attempt $sc_try of 3)" >/dev/console
-	done
-	exit 1
+# resume-boot, in an SSH session: end the gk.sshd.wait= pause.
+ssh_resume_boot() {
+	mkdir -p "$SSH_RUN" && : >"$SSH_RUN/resume" && echo "resume-boot: the boot continues"
 }
 
-ssh_luks_wait() {
-	[ "$SSH_STARTED" = 1 ] || return 0
-	sl_spec=$(gk_cmdline_get crypt_root) || return 0
-	gk_cmdline_get root_key >/dev/null && return 0
-	sl_name=${LUKS_NAME:-root}
-	[ -b "/dev/mapper/$sl_name" ] && return 0
-	gk_have cryptsetup || return 0
-	if command -v luks_wait >/dev/null 2>&1; then
-		sl_dev=$(luks_wait crypt_root= "$sl_spec") || return 0
-	else
-		sl_dev=$(gk_resolve_root "$sl_spec") || return 0
-	fi
-	# Not LUKS: leave the message to the luks hook.
-	cryptsetup isLuks "$sl_dev" || return 0
-	sl_opts=
-	[ "$(gk_cmdline_get root_trim)" = yes ] && sl_opts=--allow-discards
+# Unlock method (see 30-luks.sh): the passphrase comes from the console or from gk-unlock
+# over SSH, whichever is first. The console side runs in the background.
+ssh_unlock() {
+	[ "$SSH_STARTED" = 1 ] || return 1
 	mkdir -p "$SSH_RUN"
-	echo "$sl_dev" >"$SSH_RUN/device"
-	echo "$sl_name" >"$SSH_RUN/name"
-	echo "$sl_opts" >"$SSH_RUN/options"
-	gk_info "ssh: $sl_dev ($sl_spec) waits for its passphrase: type it here, or log in over SSH and run gk-unlock"
-	ssh_console_unlock "$sl_dev" "$sl_name" "$sl_opts" &
-	sl_pid=$!
-	until [ -b "/dev/mapper/$sl_name" ]; do
-		sleep 1
-	done
-	kill "$sl_pid" 2>/dev/null
+	echo "$LUKS_DEV" >"$SSH_RUN/device"
+	gk_info "ssh: $LUKS_DEV ($LUKS_SPEC) waits for its passphrase: type it here, or log in over SSH and run gk-unlock"
+	luks_open_typed "$LUKS_TRIES" "or log in over SSH and run gk-unlock" </dev/console 2>/dev/console &
+	su_pid=$!
+	su_rc=0
+	gk_poll -q "$SSH_UNLOCK_TIMEOUT" "the passphrase of $LUKS_DEV" : luks_is_open || su_rc=1
+	kill "$su_pid" 2>/dev/null
 	stty echo </dev/console 2>/dev/null
 	rm -f "$SSH_RUN/device"
-	gk_info "ssh: $sl_dev is unlocked"
+	if [ "$su_rc" != 0 ]; then
+		gk_warn "ssh: $LUKS_DEV was not unlocked within $SSH_UNLOCK_TIMEOUT s"
+		return 1
+	fi
+	gk_info "ssh: $LUKS_DEV is unlocked"
 	return 0
+}
+
+# gk-unlock, in an SSH session: open the device ssh_unlock waits for, with a passphrase from
+# the terminal (echo off) or, without one, one line from standard input.
+ssh_remote_unlock() {
+	if [ ! -r "$SSH_RUN/device" ]; then
+		echo "gk-unlock: the initramfs is not waiting for a LUKS passphrase" >&2
+		return 1
+	fi
+	read -r LUKS_DEV <"$SSH_RUN/device"
+	luks_settings
+	if luks_is_open; then
+		echo "gk-unlock: $LUKS_DEV is already open as /dev/mapper/$LUKS_NAME"
+		return 0
+	fi
+	sru_tries=1
+	[ -t 0 ] && sru_tries=$LUKS_TRIES
+	luks_open_typed "$sru_tries" || return 1
+	echo "gk-unlock: $LUKS_DEV is open as /dev/mapper/$LUKS_NAME; the boot continues"
 }
 
 ssh_stop() {
@@ -241,6 +238,6 @@ ssh_stop() {
 
 if ssh_wanted; then
 	gk_hooks_modules="$gk_hooks_modules ssh_start"
-	gk_hooks_pre_root="$gk_hooks_pre_root ssh_pause ssh_luks_wait"
+	gk_hooks_pre_root="$gk_hooks_pre_root ssh_pause"
 	gk_hooks_post_mount="$gk_hooks_post_mount ssh_stop"
 fi

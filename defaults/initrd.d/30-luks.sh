@@ -1,24 +1,36 @@
 # shellcheck shell=sh
-# LUKS (--luks): open crypt_root= (a /dev node, UUID= or LABEL=) as /dev/mapper/root
-# before the root device is looked for. The key is, in this order:
-#   root_key=FILE with root_keydev=DEV  a file on another device, mounted read-only
-#   root_key=FILE alone                  a file inside the initramfs
-#   otherwise                            a passphrase typed on the console, with retries
-# root_trim=yes lets discards through (--allow-discards). When root= is unset or names
-# the encrypted device itself, the root becomes /dev/mapper/root; set root= to something
-# else for LVM or RAID inside the container (root=/dev/VG/LV with dolvm).
+# LUKS (feature "luks", src/features/luks.ts): open crypt_root= (a /dev node, UUID= or
+# LABEL=) as /dev/mapper/$LUKS_NAME before the root device is looked for. root_trim=yes lets
+# discards through (--allow-discards). When root= is unset or names the encrypted device
+# itself, the root becomes that mapping; set root= to something else for LVM or RAID inside
+# the container (root=/dev/VG/LV with dolvm).
+# From 30-luks.conf: LUKS_MODULES (loaded at boot), LUKS_NAME, LUKS_KEYMNT.
+#
+# Unlocking is one path. luks_unlock waits for crypt_root=, then tries these methods in
+# order until one has opened the container:
+#   luks_by_keyfile      root_key=FILE, on root_keydev=DEV (mounted read-only) or in the image
+#   $gk_unlock_methods   methods other fragments register, in order (SSH; a TPM2 token)
+#   luks_by_prompt       a passphrase typed on the console, with retries
+# A method returns 0 when the container is open, 1 to let the next method try, 2 to stop
+# (the boot fails). Methods open through luks_open_key (a key file, "-" for stdin) or
+# luks_open_typed (passphrases read from stdin), which use LUKS_DEV, LUKS_NAME, LUKS_TRIM.
 
-LUKS_NAME=root
 LUKS_TRIES=3
-LUKS_KEYMNT=/run/gk-luks-keydev
-# Seconds to wait for crypt_root= and root_keydev= to appear.
+# Seconds to wait for crypt_root= and root_keydev= to appear (rootdelay= raises it).
 LUKS_DEV_TIMEOUT=10
 
 luks_modules() {
-	[ "$GK_NOMODULES" = 1 ] && return 0
-	[ -d "/lib/modules/$(uname -r)" ] || return 0
 	# The cipher itself (aes, xts) is requested by dm-crypt through the kernel's module loader.
-	gk_load_named_modules luks dm_mod dm_crypt xts af_alg algif_skcipher algif_hash
+	# shellcheck disable=SC2086 # a word list
+	gk_load_feature_modules luks $LUKS_MODULES
+}
+
+# What the command line asks for.
+luks_settings() {
+	LUKS_SPEC=$(gk_cmdline_get crypt_root)
+	LUKS_KEY=$(gk_cmdline_get root_key)
+	LUKS_KEYDEV=$(gk_cmdline_get root_keydev)
+	LUKS_TRIM=$(gk_cmdline_get root_trim)
 }
 
 # Value of LUKS2 "Label:" (empty for LUKS1) of device $1.
@@ -47,35 +59,61 @@ luks_find() {
 	return 1
 }
 
-# Wait, bounded, for spec $2 ($1 says what it is for); prints the device. While waiting
-# the root_wait hooks rescan (the device may be an LVM volume or a RAID array).
+# gk_poll's check: sets LUKS_FOUND to the device of spec $1.
+luks_located() {
+	LUKS_FOUND=$(luks_find "$1")
+}
+
+# Wait, bounded, for spec $2 ($1 says what it is for); sets LUKS_FOUND. While waiting the
+# device tick loads new drivers and runs the root_wait hooks (it may be an LVM volume or a
+# RAID array).
 luks_wait() {
-	lw_deadline=$(($(gk_uptime) + LUKS_DEV_TIMEOUT))
-	lw_last=
-	while :; do
-		luks_find "$2" && return 0
-		lw_now=$(gk_uptime)
-		[ "$lw_now" -ge "$lw_deadline" ] && break
-		if [ "$lw_now" != "$lw_last" ]; then
-			lw_last=$lw_now
-			[ "$GK_NOMODULES" = 1 ] || gk_load_device_modules
-			gk_run_hooks root_wait >/dev/null
-		fi
-		gk_nap
-	done
-	gk_warn "luks: $1 $2 did not appear within $LUKS_DEV_TIMEOUT s" >&2
+	lw_timeout=$(gk_device_timeout "$LUKS_DEV_TIMEOUT")
+	gk_poll "$lw_timeout" "$1 $2" gk_device_tick luks_located "$2" && return 0
+	gk_warn "luks: $1 $2 did not appear within $lw_timeout s"
 	return 1
 }
 
+luks_is_open() {
+	[ -b "/dev/mapper/$LUKS_NAME" ]
+}
+
 # cryptsetup open with the options every way of unlocking shares; key file in $1 ("-" = stdin).
-luks_open_with() {
-	lo_trim=
+luks_open_key() {
+	lok_trim=
 	if [ "$LUKS_TRIM" = yes ]; then
-		lo_trim=--allow-discards
+		lok_trim=--allow-discards
 		gk_info "luks: discards allowed (root_trim=yes)"
 	fi
-	# shellcheck disable=SC2086 # lo_trim is one word or nothing
-	cryptsetup open --type luks $lo_trim --key-file="$1" "$LUKS_DEV" "$LUKS_NAME"
+	# shellcheck disable=SC2086 # lok_trim is one word or nothing
+	cryptsetup open --type luks $lok_trim --key-file="$1" "$LUKS_DEV" "$LUKS_NAME"
+}
+
+# Read a passphrase from stdin up to $1 times and open the container with it; $2 is a hint
+# for the prompt. The prompt names the device and goes to stderr; on a terminal echo is off
+# while typing. Stops at the end of input, and as soon as someone else opened the container.
+luks_open_typed() {
+	lot_try=0
+	while [ "$lot_try" -lt "$1" ]; do
+		lot_try=$((lot_try + 1))
+		# Echo off before the prompt shows: whoever answers the prompt may type at once.
+		[ -t 0 ] && stty -echo 2>/dev/null
+		printf 'Enter passphrase for %s%s: ' "$LUKS_DEV" "${2:+ ($2)}" >&2
+		lot_pass=
+		read -r lot_pass || [ -n "$lot_pass" ] || lot_try=eof
+		[ -t 0 ] && stty echo 2>/dev/null
+		echo >&2
+		[ "$lot_try" = eof ] && return 1
+		# printf is a shell builtin: the passphrase never shows up in a process list.
+		if printf '%s' "$lot_pass" | luks_open_key -; then
+			lot_pass=
+			return 0
+		fi
+		lot_pass=
+		luks_is_open && return 0
+		gk_warn "luks: could not open $LUKS_DEV with that passphrase (attempt $lot_try of $1)"
+	done
+	return 1
 }
 
 # Key file root_key= on root_keydev= (or in the image when there is no root_keydev=).
@@ -86,10 +124,11 @@ luks_open_keyfile() {
 			return 1
 		fi
 		gk_info "luks: opening $LUKS_DEV with key file $LUKS_KEY from the initramfs"
-		luks_open_with "$LUKS_KEY"
+		luks_open_key "$LUKS_KEY"
 		return
 	fi
-	lok_dev=$(luks_wait "key device" "$LUKS_KEYDEV") || return 1
+	luks_wait "key device" "$LUKS_KEYDEV" || return 1
+	lok_dev=$LUKS_FOUND
 	mkdir -p "$LUKS_KEYMNT"
 	lok_type=$(gk_probe_fstype "$lok_dev") && gk_load_fs_module "$lok_type"
 	if ! mount -o ro ${lok_type:+-t "$lok_type"} "$lok_dev" "$LUKS_KEYMNT"; then
@@ -99,7 +138,7 @@ luks_open_keyfile() {
 	lok_rc=1
 	if [ -r "$LUKS_KEYMNT/${LUKS_KEY#/}" ]; then
 		gk_info "luks: opening $LUKS_DEV with key file $LUKS_KEY on $lok_dev"
-		luks_open_with "$LUKS_KEYMNT/${LUKS_KEY#/}" && lok_rc=0
+		luks_open_key "$LUKS_KEYMNT/${LUKS_KEY#/}" && lok_rc=0
 	else
 		gk_warn "luks: key file $LUKS_KEY is not on $lok_dev"
 	fi
@@ -107,51 +146,51 @@ luks_open_keyfile() {
 	return "$lok_rc"
 }
 
-# Passphrase typed on the console. The prompt names the device; echo is off while typing.
-luks_open_passphrase() {
-	lop_try=0
-	while [ "$lop_try" -lt "$LUKS_TRIES" ]; do
-		lop_try=$((lop_try + 1))
-		# Echo off before the prompt shows: whoever answers the prompt may type at once.
-		gk_have stty && stty -echo 2>/dev/null
-		printf 'Enter passphrase for %s (%s): ' "$LUKS_DEV" "$LUKS_SPEC"
-		lop_pass=
-		read -r lop_pass || lop_pass=
-		gk_have stty && stty echo 2>/dev/null
-		echo
-		# printf is a shell builtin: the passphrase never shows up in a process list.
-		if printf '%s' "$lop_pass" | luks_open_with -; then
-			lop_pass=
-			return 0
-		fi
-		lop_pass=
-		gk_warn "luks: could not open $LUKS_DEV with that passphrase (attempt $lop_try of $LUKS_TRIES)"
+# Method: root_key= names the key; when it does not open the container the boot stops.
+luks_by_keyfile() {
+	[ -n "$LUKS_KEY" ] || return 1
+	luks_open_keyfile && return 0
+	return 2
+}
+
+# Method, always the last: the console prompt.
+luks_by_prompt() {
+	luks_open_typed "$LUKS_TRIES" "$LUKS_SPEC" && return 0
+	return 2
+}
+
+# shellcheck disable=SC2154 # gk_unlock_methods: registered by other fragments, reset by the init
+luks_try_methods() {
+	for ltm_m in luks_by_keyfile $gk_unlock_methods luks_by_prompt; do
+		gk_debug "luks: trying $ltm_m"
+		"$ltm_m"
+		case $? in
+		0) return 0 ;;
+		2) return 1 ;;
+		esac
 	done
 	return 1
 }
 
 luks_unlock() {
-	LUKS_SPEC=$(gk_cmdline_get crypt_root)
-	LUKS_KEY=$(gk_cmdline_get root_key)
-	LUKS_KEYDEV=$(gk_cmdline_get root_keydev)
-	LUKS_TRIM=$(gk_cmdline_get root_trim)
-	if [ -b "/dev/mapper/$LUKS_NAME" ]; then
+	luks_settings
+	if luks_is_open; then
 		gk_info "luks: /dev/mapper/$LUKS_NAME is already open"
 	else
-		LUKS_DEV=$(luks_wait crypt_root= "$LUKS_SPEC") || return 1
+		luks_wait crypt_root= "$LUKS_SPEC" || return 1
+		LUKS_DEV=$LUKS_FOUND
 		if ! cryptsetup isLuks "$LUKS_DEV"; then
 			gk_warn "luks: $LUKS_DEV ($LUKS_SPEC) has no LUKS header"
 			return 1
 		fi
+		# A TPM2/FIDO2 token (29-luks-token.sh, --tpm2/--fido2) goes first: it needs no one at the console.
 		if gk_have luks_try_token && luks_try_token "$LUKS_DEV" "$LUKS_NAME"; then
-			: # opened by its TPM2/FIDO2 token (29-luks-token.sh)
-		elif [ -n "$LUKS_KEY" ]; then
-			luks_open_keyfile || return 1
+			:
 		else
-			luks_open_passphrase || return 1
+			luks_try_methods || return 1
 		fi
 		# libdevmapper makes the node itself when no udev runs; dmsetup repairs if it did not.
-		[ -b "/dev/mapper/$LUKS_NAME" ] || { gk_have dmsetup && dmsetup mknodes; }
+		luks_is_open || { gk_have dmsetup && dmsetup mknodes; }
 		gk_info "luks: $LUKS_DEV is open as /dev/mapper/$LUKS_NAME"
 	fi
 	if [ -z "$REAL_ROOT" ] || [ "$REAL_ROOT" = "$LUKS_SPEC" ]; then

@@ -4,12 +4,11 @@
 # image: /etc/lvm/lvm.conf tells lvm to make the device nodes itself. Activation is
 # repeated while the root is awaited, for physical volumes that appear late (on RAID
 # assembled meanwhile, on a slow disk, or inside a LUKS container opened afterwards).
+# From 40-lvm.conf: LVM_MODULES (loaded at boot).
 
 lvm_modules() {
-	[ "$GK_NOMODULES" = 1 ] && return 0
-	[ -d "/lib/modules/$(uname -r)" ] || return 0
-	# Targets beyond linear (snapshot, mirror, thin) are requested by the kernel on demand.
-	gk_load_named_modules lvm dm_mod
+	# shellcheck disable=SC2086 # a word list
+	gk_load_feature_modules lvm $LVM_MODULES
 }
 
 # --sysinit: early boot, nothing writable, no monitoring daemons, no polling.

@@ -3,12 +3,12 @@
 # was told about every member, which `btrfs device scan` does. Runs before the root is
 # looked for and again while it is awaited (members on slow or late devices).
 # rootflags=subvol=NAME reaches the mount through the init's ROOTFLAGS.
+# From 50-btrfs.conf: BTRFS_MODULES (loaded at boot unless the kernel has btrfs built in).
 
 btrfs_modules() {
-	[ "$GK_NOMODULES" = 1 ] && return 0
-	[ -d "/lib/modules/$(uname -r)" ] || return 0
 	grep -qw btrfs /proc/filesystems 2>/dev/null && return 0
-	gk_load_named_modules btrfs btrfs
+	# shellcheck disable=SC2086 # a word list
+	gk_load_feature_modules btrfs $BTRFS_MODULES
 }
 
 btrfs_scan() {

@@ -5,16 +5,14 @@
 #   root=ZFS                the dataset the pool's bootfs property names
 #   dozfs=cache             import the pools in /etc/zfs/zpool.cache instead of scanning
 #   dozfs=force             import pools last used by another host (zpool import -f)
-# A dataset is not a block device, so for a ZFS root this fragment supplies the init's
-# wait-for-root and mount-root steps (gk_wait_root, gk_mount_root) with ZFS versions.
-
-ZFS_CACHE=/etc/zfs/zpool.cache
+# A dataset is not a block device: for a ZFS root, zfs_import names this fragment's wait and
+# mount steps as the init's root handlers (the extension point in the init's root.sh).
+# From 60-zfs.conf: ZFS_MODULES (loaded at boot unless built in), ZFS_CACHE (the pool cache).
 
 zfs_modules() {
-	[ "$GK_NOMODULES" = 1 ] && return 0
-	[ -d "/lib/modules/$(uname -r)" ] || return 0
 	grep -qw zfs /proc/filesystems 2>/dev/null && return 0
-	gk_load_named_modules zfs zfs
+	# shellcheck disable=SC2086 # a word list
+	gk_load_feature_modules zfs $ZFS_MODULES
 }
 
 zfs_import() {
@@ -39,6 +37,14 @@ zfs_import() {
 		gk_info "zfs: root is the pool's bootfs $zi_bootfs"
 		REAL_ROOT=ZFS=$zi_bootfs
 	fi
+	case "$REAL_ROOT" in
+	ZFS=*)
+		# shellcheck disable=SC2034 # read by the init's gk_wait_root and gk_mount_root
+		gk_wait_root_handler=zfs_wait_root
+		# shellcheck disable=SC2034
+		gk_mount_root_handler=zfs_mount_root
+		;;
+	esac
 	return 0
 }
 
@@ -59,16 +65,18 @@ zfs_root_dataset() {
 	echo "$zrd_ds"
 }
 
+# gk_poll's check: the dataset as GK_ROOT_DEV.
+zfs_root_present() {
+	GK_ROOT_DEV=$(zfs_root_dataset)
+}
+
+zfs_tick() {
+	gk_run_hooks root_wait
+}
+
 zfs_wait_root() {
 	zwr_timeout=$(gk_root_timeout)
-	gk_info "waiting up to $zwr_timeout s for ZFS dataset ${REAL_ROOT#ZFS=}"
-	zwr_deadline=$(($(gk_uptime) + zwr_timeout))
-	while :; do
-		GK_ROOT_DEV=$(zfs_root_dataset) && return 0
-		[ "$(gk_uptime)" -ge "$zwr_deadline" ] && break
-		gk_run_hooks root_wait
-		sleep 1
-	done
+	gk_poll "$zwr_timeout" "ZFS dataset ${REAL_ROOT#ZFS=}" zfs_tick zfs_root_present && return 0
 	gk_fail "ZFS dataset ${REAL_ROOT#ZFS=} did not appear within $zwr_timeout s" \
 		"zfs list ${REAL_ROOT#ZFS=} after zpool import; imported pools: $(zpool list -H -o name 2>/dev/null | tr '\n' ' ')"
 	return 1
@@ -77,8 +85,7 @@ zfs_wait_root() {
 # mountpoint=legacy datasets mount like any filesystem; others need the zfsutil option.
 zfs_mount_root() {
 	mkdir -p "$GK_NEWROOT"
-	zmr_opts=$GK_MOUNT_MODE
-	[ -n "$ROOTFLAGS" ] && zmr_opts="$zmr_opts,$ROOTFLAGS"
+	zmr_opts=$(gk_root_mount_options)
 	[ "$(zfs get -H -o value mountpoint "$GK_ROOT_DEV" 2>/dev/null)" = legacy ] || zmr_opts="zfsutil,$zmr_opts"
 	gk_info "modules loaded: $(gk_loaded_modules)"
 	gk_info "mounting ZFS dataset $GK_ROOT_DEV ($zmr_opts) on $GK_NEWROOT"
@@ -99,11 +106,4 @@ zfs_wanted() {
 if zfs_wanted; then
 	gk_hooks_modules="$gk_hooks_modules zfs_modules"
 	gk_hooks_pre_root="$gk_hooks_pre_root zfs_import"
-	case "$REAL_ROOT" in
-	ZFS | ZFS=*)
-		# Replace the block-device versions of these two steps for this boot.
-		gk_wait_root() { zfs_wait_root; }
-		gk_mount_root() { zfs_mount_root; }
-		;;
-	esac
 fi

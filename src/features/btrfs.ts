@@ -1,8 +1,11 @@
 import type { Feature } from './feature.js';
+import { addBootFragment, type BootFragment } from './boot-fragment.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
 import { requireHostTool } from '../path-lookup.js';
 
 export const BTRFS_MODULES = ['btrfs'];
+
+export const btrfsBoot: BootFragment = { file: '50-btrfs.sh', conf: () => ({ BTRFS_MODULES }) };
 
 /**
  * --btrfs: the btrfs tool from the host with its closure. A multi-device filesystem mounts
@@ -16,8 +19,9 @@ export function createBtrfsFeature(opts: { toolPath?: readonly string[] } = {}):
     async install(_ctx, image) {
       const btrfs = await requireHostTool('btrfs', '--btrfs', 'install btrfs-progs', opts.toolPath);
       await addHostBinary(image, btrfs, 'sbin/btrfs');
+      addBootFragment(image, btrfsBoot);
     },
-    initFragment: '50-btrfs.sh',
+    boot: btrfsBoot,
   };
 }
 

@@ -27,7 +27,7 @@ describe('keymap feature', () => {
   test('the image gets /lib/keymaps/NAME.map for the names, a keymapList, and the init fragment', async () => {
     const { ctx } = await featureTestContext({ settings: { KEYMAP: true } });
     expect(keymapFeature.enabled(ctx)).toBe(true);
-    expect(keymapFeature.initFragment).toBe('10-keymap.sh');
+    expect(keymapFeature.boot?.file).toBe('10-keymap.sh');
     const image = new ImageTree();
     const names = await installKeymaps(ctx, image);
     expect(names).toEqual(expect.arrayContaining(['us', 'de', 'fr', 'uk', 'br-a', 'sk-z']));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import type { ImageTree } from '../image/image-tree.js';
 import type { Feature } from './feature.js';
+import { addBootFragment, bootPath, type BootFragment } from './boot-fragment.js';
 import { GkError } from '../errors.js';
 import { haveCommand, run } from '../exec.js';
 
@@ -64,6 +65,13 @@ export const KEYMAPS: Readonly<Record<string, readonly string[]>> = {
 export const KEYMAP_SOURCE_DIRS = ['/usr/share/keymaps', '/usr/share/kbd/keymaps'];
 /** Where /etc/initrd.d/10-keymap.sh looks for NAME.map. */
 export const IMAGE_KEYMAP_DIR = 'lib/keymaps';
+/** The names of the maps in the image, one a line (the list dokeymap shows). */
+export const IMAGE_KEYMAP_LIST = `${IMAGE_KEYMAP_DIR}/keymapList`;
+
+export const keymapBoot: BootFragment = {
+  file: '10-keymap.sh',
+  conf: () => ({ KEYMAP_DIR: bootPath(IMAGE_KEYMAP_DIR), KEYMAP_LIST: bootPath(IMAGE_KEYMAP_LIST) }),
+};
 
 /** kbd source file by base name ("de-latin1" -> ".../qwertz/de-latin1.kmap.gz"), first root wins. */
 export async function keymapSources(roots: readonly string[] = KEYMAP_SOURCE_DIRS): Promise<Map<string, string>> {
@@ -131,7 +139,7 @@ export async function installKeymaps(ctx: BuildContext, image: ImageTree, roots:
   }
   if (failed.length > 0) ctx.log.info(`keymaps left out (loadkeys could not convert them): ${failed.join(' ')}`, 2);
   if (names.length === 0) throw new GkError('--keymap: loadkeys converted none of the keymaps', 'check the kbd and console-data installation, or build without --keymap');
-  image.addFile(`${IMAGE_KEYMAP_DIR}/keymapList`, Buffer.from(names.join('\n') + '\n'), 0o644);
+  image.addFile(IMAGE_KEYMAP_LIST, Buffer.from(names.join('\n') + '\n'), 0o644);
   return names;
 }
 
@@ -141,6 +149,7 @@ export const keymapFeature: Feature = {
   async install(ctx, image) {
     const names = await installKeymaps(ctx, image);
     ctx.log.debug(`keymaps: ${names.length} (${names.join(' ')})`, 2);
+    addBootFragment(image, keymapBoot);
   },
-  initFragment: '10-keymap.sh',
+  boot: keymapBoot,
 };

@@ -1,4 +1,5 @@
 import type { Feature } from './feature.js';
+import { addBootFragment, type BootFragment } from './boot-fragment.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
 import { findHostTool, requireHostTool } from '../path-lookup.js';
 
@@ -11,6 +12,12 @@ import { findHostTool, requireHostTool } from '../path-lookup.js';
  * popt, libuuid, libblkid and a crypto backend: Debian's binary plus closure is the
  * pragmatic source.
  */
+/**
+ * Loaded by 30-luks.sh before unlocking; the ciphers and hashes are requested by dm-crypt and the
+ * crypto API through the kernel's module loader when a volume needs them.
+ */
+export const LUKS_BOOT_MODULES = ['dm_mod', 'dm_crypt', 'xts', 'af_alg', 'algif_skcipher', 'algif_hash'];
+
 export const LUKS_MODULES = [
   'dm_mod',
   'dm_crypt',
@@ -29,6 +36,17 @@ export const LUKS_MODULES = [
   'algif_hash',
 ];
 
+export const luksBoot: BootFragment = {
+  file: '30-luks.sh',
+  conf: () => ({
+    LUKS_MODULES: LUKS_BOOT_MODULES,
+    // The mapping of crypt_root=: /dev/mapper/root, as genkernel names it.
+    LUKS_NAME: 'root',
+    // Where root_keydev= is mounted while the key file is read.
+    LUKS_KEYMNT: '/run/gk-luks-keydev',
+  }),
+};
+
 export function createLuksFeature(opts: { toolPath?: readonly string[] } = {}): Feature {
   return {
     name: 'luks',
@@ -42,8 +60,9 @@ export function createLuksFeature(opts: { toolPath?: readonly string[] } = {}): 
       // dmsetup helps in the rescue shell (dmsetup table, remove); optional.
       const dmsetup = await findHostTool('dmsetup', opts.toolPath);
       if (dmsetup) await addHostBinary(image, dmsetup, 'sbin/dmsetup');
+      addBootFragment(image, luksBoot);
     },
-    initFragment: '30-luks.sh',
+    boot: luksBoot,
   };
 }
 

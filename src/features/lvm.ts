@@ -1,8 +1,13 @@
 import type { Feature } from './feature.js';
+import { addBootFragment, type BootFragment } from './boot-fragment.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
 import { requireHostTool } from '../path-lookup.js';
 
 export const LVM_MODULES = ['dm_mod', 'dm_snapshot', 'dm_mirror', 'dm_thin_pool'];
+/** Loaded by 40-lvm.sh on dolvm; targets beyond linear are requested by the kernel on demand. */
+export const LVM_BOOT_MODULES = ['dm_mod'];
+
+export const lvmBoot: BootFragment = { file: '40-lvm.sh', conf: () => ({ LVM_MODULES: LVM_BOOT_MODULES }) };
 
 /** Names the rescue shell user expects; all are the one lvm binary. */
 const LVM_COMMANDS = ['vgchange', 'vgscan', 'vgs', 'lvs', 'pvs', 'lvchange', 'lvscan', 'pvscan', 'vgdisplay', 'lvdisplay'];
@@ -43,8 +48,9 @@ export function createLvmFeature(opts: { toolPath?: readonly string[] } = {}): F
       await addHostBinary(image, lvm, 'sbin/lvm');
       for (const c of LVM_COMMANDS) image.addSymlink(`sbin/${c}`, 'lvm');
       image.addFile('etc/lvm/lvm.conf', Buffer.from(INITRAMFS_LVM_CONF), 0o644);
+      addBootFragment(image, lvmBoot);
     },
-    initFragment: '40-lvm.sh',
+    boot: lvmBoot,
   };
 }
 

@@ -77,6 +77,6 @@ describe('ssh feature (dropbear from dropbear-bin)', () => {
     const { ctx } = await featureTestContext({ settings: { SSH: true } });
     const f = createSshFeature();
     expect(f.modules?.(ctx)).toEqual(expect.arrayContaining(['virtio_net', 'MODULES_NET']));
-    expect(f.initFragment).toBe('25-ssh.sh');
+    expect(f.boot?.file).toBe('25-ssh.sh');
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import type { ImageTree } from '../image/image-tree.js';
 import type { Feature } from './feature.js';
+import { addBootFragment, bootPath, type BootFragment } from './boot-fragment.js';
 import { GkError } from '../errors.js';
 import { run } from '../exec.js';
 import { defaultsPath } from '../config/settings.js';
@@ -36,6 +37,29 @@ export interface SshFeatureOptions {
 /** Network drivers the image needs so that dosshd has an interface (virtio_net for VMs). */
 export const SSH_MODULES = ['MODULES_NET', 'virtio_net', 'af_packet'];
 
+/** Where things live in the image (relative image paths). */
+export const SSH_IMAGE = {
+  udhcpcScript: 'etc/gk-udhcpc.script',
+  banner: 'etc/gk-ssh-banner',
+  hostKeyDir: 'etc/dropbear',
+  gkUnlock: 'usr/sbin/gk-unlock',
+  resumeBoot: 'usr/sbin/resume-boot',
+} as const;
+
+const hostKeyName = (t: KeyType) => `dropbear_${t}_host_key`;
+
+export const sshBoot: BootFragment = {
+  file: '25-ssh.sh',
+  conf: () => ({
+    // State the init shares with gk-unlock and resume-boot in an SSH session.
+    SSH_RUN: '/run/gk-unlock',
+    SSH_UDHCPC_SCRIPT: bootPath(SSH_IMAGE.udhcpcScript),
+    SSH_BANNER: bootPath(SSH_IMAGE.banner),
+    // Every key the image may hold; with --ssh-host-keys=runtime none is there and dropbear -R makes them.
+    SSH_HOST_KEY_FILES: KEY_TYPES.map((t) => bootPath(`${SSH_IMAGE.hostKeyDir}/${hostKeyName(t)}`)),
+  }),
+};
+
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
@@ -52,7 +76,7 @@ export async function hostKeys(ctx: BuildContext, mode: string, opts: SshFeature
     for (const t of KEY_TYPES) {
       const src = join(dir, `ssh_host_${t}_key`);
       if (!(await exists(src))) continue;
-      const dest = join(out, `dropbear_${t}_host_key`);
+      const dest = join(out, hostKeyName(t));
       await run(convert, ['openssh', 'dropbear', src, dest], { log: ctx.log, what: `dropbearconvert ${src}`, hint: 'check the OpenSSH host key, or use --ssh-host-keys=create' });
       keys.push(dest);
     }
@@ -66,7 +90,7 @@ export async function hostKeys(ctx: BuildContext, mode: string, opts: SshFeature
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const keys: string[] = [];
   for (const t of KEY_TYPES) {
-    const key = join(dir, `dropbear_${t}_host_key`);
+    const key = join(dir, hostKeyName(t));
     if (!(await exists(key))) {
       ctx.log.info(`ssh: creating the initramfs host key ${key}`);
       await run(keygen, ['-t', t, '-f', key, ...(t === 'rsa' ? ['-s', '3072'] : [])], { log: ctx.log, what: `dropbearkey -t ${t}` });
@@ -102,7 +126,7 @@ export async function installSsh(ctx: BuildContext, image: ImageTree, opts: SshF
   image.ensureDir('root', 0o700);
   image.ensureDir('root/.ssh', 0o700);
   image.addFile('root/.ssh/authorized_keys', Buffer.from(auth), 0o600);
-  image.ensureDir('etc/dropbear', 0o700);
+  image.ensureDir(SSH_IMAGE.hostKeyDir, 0o700);
   const mode = s.SSH_HOST_KEYS;
   const keys = await hostKeys(ctx, mode, opts);
   for (const k of keys) {
@@ -110,14 +134,15 @@ export async function installSsh(ctx: BuildContext, image: ImageTree, opts: SshF
     const copy = join(ctx.paths.tmp, 'dropbear-image-keys', k.split('/').pop()!);
     await mkdir(join(ctx.paths.tmp, 'dropbear-image-keys'), { recursive: true, mode: 0o700 });
     await copyFile(k, copy);
-    image.addFile(`etc/dropbear/${k.split('/').pop()!}`, copy, 0o600);
+    image.addFile(`${SSH_IMAGE.hostKeyDir}/${k.split('/').pop()!}`, copy, 0o600);
   }
-  image.addFile('etc/gk-udhcpc.script', defaultsPath(join('ssh', 'udhcpc.script')), 0o755);
-  image.addFile('usr/sbin/gk-unlock', defaultsPath(join('ssh', 'gk-unlock')), 0o755);
+  image.addFile(SSH_IMAGE.udhcpcScript, defaultsPath(join('ssh', 'udhcpc.script')), 0o755);
+  image.addFile(SSH_IMAGE.gkUnlock, defaultsPath(join('ssh', 'gk-unlock')), 0o755);
   image.addSymlink('usr/sbin/unlock-luks', 'gk-unlock');
-  image.addFile('usr/sbin/resume-boot', defaultsPath(join('ssh', 'resume-boot')), 0o755);
+  image.addFile(SSH_IMAGE.resumeBoot, defaultsPath(join('ssh', 'resume-boot')), 0o755);
+  addBootFragment(image, sshBoot);
   image.addFile(
-    'etc/gk-ssh-banner',
+    SSH_IMAGE.banner,
     Buffer.from('tsgenkernel initramfs. Run gk-unlock to unlock the root filesystem, resume-boot to end a gk.sshd.wait pause.\n'),
     0o644,
   );
@@ -132,7 +157,7 @@ export function createSshFeature(opts: SshFeatureOptions = {}): Feature {
     async install(ctx, image) {
       ctx.log.debug(`ssh: ${await installSsh(ctx, image, opts)}`, 2);
     },
-    initFragment: '25-ssh.sh',
+    boot: sshBoot,
   };
 }
 

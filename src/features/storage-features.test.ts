@@ -23,7 +23,7 @@ function targetOf(image: ImageTree, path: string): string | undefined {
 
 describe('storage features on the host tools', () => {
   test('registered, each with its own fragment', () => {
-    const byName = new Map(FEATURES.map((f) => [f.name, f.initFragment]));
+    const byName = new Map(FEATURES.map((f) => [f.name, f.boot?.file]));
     expect(byName.get('mdadm')).toBe('20-mdadm.sh');
     expect(byName.get('luks')).toBe('30-luks.sh');
     expect(byName.get('lvm')).toBe('40-lvm.sh');
@@ -42,6 +42,10 @@ describe('storage features on the host tools', () => {
     expect(targetOf(image, 'lib/x86_64-linux-gnu/libcryptsetup.so.12')).toMatch(/^libcryptsetup\.so\.12\./);
     expect(image.get('lib/x86_64-linux-gnu/libgcc_s.so.1')?.kind).toBe('file');
     expect(image.get('lib/x86_64-linux-gnu/libargon2.so.1')?.kind).toBe('file');
+    // Its boot half: the fragment, and the values it reads as a generated conf beside it.
+    expect(image.get('etc/initrd.d/30-luks.sh')?.kind).toBe('file');
+    const conf = image.get('etc/initrd.d/30-luks.conf');
+    expect(conf?.kind === 'file' && (conf.source as Buffer).toString()).toMatch(/^LUKS_MODULES='dm_mod dm_crypt [^']*'$/m);
   });
 
   test('lvm: one binary, command links, an lvm.conf for life without udev', async () => {

@@ -15,8 +15,8 @@ describe('LUKS2 token features (--tpm2, --fido2)', () => {
   test('registered before luks, sharing the token fragment', () => {
     const names = FEATURES.map((f) => f.name);
     expect(names.indexOf('tpm2')).toBeGreaterThan(names.indexOf('luks'));
-    expect(tpm2Feature.initFragment).toBe('29-luks-token.sh');
-    expect(fido2Feature.initFragment).toBe('29-luks-token.sh');
+    expect(tpm2Feature.boot?.file).toBe('29-luks-token.sh');
+    expect(fido2Feature.boot?.file).toBe('29-luks-token.sh');
   });
 
   test("the plugin dir is read out of libcryptsetup (not its /run lock dir)", async () => {

@@ -6,6 +6,7 @@ import type { ImageTree } from '../image/image-tree.js';
 import { GkError } from '../errors.js';
 import { addHostLibrary } from '../elf/add-host-binary.js';
 import { DEFAULT_SYSTEM_DIRS_X86_64 } from '../elf/search-paths.js';
+import { addBootFragment, type BootFragment } from './boot-fragment.js';
 
 /**
  * --tpm2 and --fido2: LUKS2 volumes enrolled with systemd-cryptenroll are opened by their
@@ -83,13 +84,19 @@ async function installToken(kind: TokenKind, ctx: BuildContext, image: ImageTree
   ctx.log.debug(`${kind.option.slice(2)}: ${kind.plugin} from ${dir}, ${added.length} library entries`);
 }
 
+/** The boot half both token kinds share: luks_try_token, which 30-luks.sh calls first. */
+export const luksTokenBoot: BootFragment = { file: '29-luks-token.sh', conf: () => ({}) };
+
 function tokenFeature(name: 'tpm2' | 'fido2', kind: TokenKind, on: (ctx: BuildContext) => boolean): Feature {
   return {
     name,
     enabled: on,
     modules: () => kind.modules,
-    install: (ctx, image) => installToken(kind, ctx, image),
-    initFragment: '29-luks-token.sh',
+    async install(ctx, image) {
+      await installToken(kind, ctx, image);
+      addBootFragment(image, luksTokenBoot);
+    },
+    boot: luksTokenBoot,
   };
 }
 

@@ -53,7 +53,7 @@ describe('zfs feature (stand-in host binaries)', () => {
     expect(f.enabled(ctxWith({ ZFS: true }))).toBe(true);
     expect(f.enabled(ctxWith({ ZFS: false }))).toBe(false);
     expect(f.modules?.(ctxWith({ ZFS: true }))).toEqual(ZFS_MODULES);
-    expect(f.initFragment).toBe('60-zfs.sh');
+    expect(f.boot?.file).toBe('60-zfs.sh');
   });
 
   test('zpool, zfs, mount.zfs with libzfs through $ORIGIN, soname link kept, host id', async () => {

@@ -1,10 +1,15 @@
 import { stat } from 'node:fs/promises';
 import type { Feature } from './feature.js';
+import { addBootFragment, bootPath, type BootFragment } from './boot-fragment.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
 import { findHostTool, requireHostTool } from '../path-lookup.js';
 import type { LibrarySearchOptions } from '../elf/search-paths.js';
 
 export const ZFS_MODULES = ['zfs'];
+/** The pool cache in the image; 60-zfs.sh imports from it on dozfs=cache. */
+export const IMAGE_ZPOOL_CACHE = 'etc/zfs/zpool.cache';
+
+export const zfsBoot: BootFragment = { file: '60-zfs.sh', conf: () => ({ ZFS_MODULES, ZFS_CACHE: bootPath(IMAGE_ZPOOL_CACHE) }) };
 
 export interface ZfsFeatureOptions extends LibrarySearchOptions {
   /** Directories searched for zpool, zfs and mount.zfs (tests: a dir of stand-ins). */
@@ -35,15 +40,16 @@ export function createZfsFeature(opts: ZfsFeatureOptions = {}): Feature {
       if (helper) await addHostBinary(image, helper, 'sbin/mount.zfs', search);
       for (const [host, inImage] of [
         [opts.hostIdFile ?? '/etc/hostid', 'etc/hostid'],
-        [opts.poolCacheFile ?? '/etc/zfs/zpool.cache', 'etc/zfs/zpool.cache'],
+        [opts.poolCacheFile ?? '/etc/zfs/zpool.cache', IMAGE_ZPOOL_CACHE],
       ] as const) {
         if ((await stat(host).catch(() => undefined))?.isFile()) {
           image.addFile(inImage, host, 0o644);
           ctx.log.debug(`zfs: ${host} -> /${inImage}`);
         }
       }
+      addBootFragment(image, zfsBoot);
     },
-    initFragment: '60-zfs.sh',
+    boot: zfsBoot,
   };
 }
 

@@ -4,24 +4,20 @@ import type { Stage } from '../pipeline.js';
 import { ImageTree } from '../image/image-tree.js';
 import { defaultsPath } from '../config/settings.js';
 import { GkError } from '../errors.js';
-import { FEATURES, enabledFeatures } from '../features/registry.js';
+import { shQuote } from '../features/boot-fragment.js';
 
 /** Directories the init expects to exist before it mounts anything. */
-const BASE_DIRS = ['bin', 'sbin', 'etc', 'etc/initrd.d', 'lib', 'dev', 'proc', 'sys', 'run', 'tmp', 'newroot', 'usr/bin', 'usr/sbin'];
-
-/** Shell-quotes a value for /etc/initrd.defaults, which /init sources. */
-function shQuote(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
-}
+const BASE_DIRS = ['bin', 'sbin', 'etc', 'etc/initrd.d', 'etc/initrd.lib', 'lib', 'dev', 'proc', 'sys', 'run', 'tmp', 'newroot', 'usr/bin', 'usr/sbin'];
 
 /**
- * The skeleton every image has: /init, its helper scripts, the fragments of enabled features,
- * the device nodes the kernel needs before devtmpfs is mounted, and the defaults baked in at
- * build time (--real-root).
+ * The skeleton every image has: /init, its helper library (/etc/initrd.scripts and the files it
+ * sources from /etc/initrd.lib), the device nodes the kernel needs before devtmpfs is mounted,
+ * and the defaults baked in at build time (--real-root). Feature fragments are added by the
+ * features themselves (see src/features/boot-fragment.ts).
  */
 export const imageBaseStage: Stage = {
   name: 'image-base',
-  describe: 'lay out /init, its scripts, feature fragments and device nodes',
+  describe: 'lay out /init, its helper library and device nodes',
   enabled: () => true,
   async run(ctx) {
     const image = new ImageTree();
@@ -34,15 +30,9 @@ export const imageBaseStage: Stage = {
     });
     image.addFile('init', init, 0o755);
     image.addFile('etc/initrd.scripts', await readFile(defaultsPath('initrd.scripts')), 0o644);
-    const fragmentsDir = defaultsPath('initrd.d');
-    const available = new Set(await readdir(fragmentsDir).catch(() => [] as string[]));
-    // Fragments no feature owns (numbered base hooks) always go in; feature fragments only with their feature.
-    const owned = new Set(enabledFeatures(ctx).flatMap((f) => (f.initFragment ? [f.initFragment] : [])));
-    const allOwned = new Set(FEATURES.flatMap((f) => (f.initFragment ? [f.initFragment] : [])));
-    for (const name of [...available].sort()) {
-      if (!name.endsWith('.sh')) continue;
-      if (allOwned.has(name) && !owned.has(name)) continue;
-      image.addFile(`etc/initrd.d/${name}`, join(fragmentsDir, name), 0o644);
+    const libDir = defaultsPath('initrd.lib');
+    for (const name of (await readdir(libDir)).filter((n) => n.endsWith('.sh')).sort()) {
+      image.addFile(`etc/initrd.lib/${name}`, join(libDir, name), 0o644);
     }
     const defaults = [`REAL_ROOT=${shQuote(ctx.settings.REAL_ROOT)}`];
     image.addFile('etc/initrd.defaults', Buffer.from(defaults.join('\n') + '\n'), 0o644);

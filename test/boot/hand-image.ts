@@ -1,6 +1,6 @@
 /**
  * A hand-assembled initramfs for testing /init on its own, without the tsgenkernel build:
- * defaults/linuxrc + initrd.scripts, the host's static busybox (its modprobe loads the
+ * defaults/linuxrc + initrd.scripts + initrd.lib, the host's static busybox (its modprobe loads the
  * distribution's uncompressed modules), the handful of modules a virtio ext4 root needs,
  * packed with GNU cpio and zstd.
  */
@@ -38,6 +38,7 @@ export function handImage(out: string, opts: HandImageOptions = {}): string {
     cpSync(join(REPO, 'defaults', 'linuxrc'), join(root, 'init'));
     chmodSync(join(root, 'init'), 0o755);
     cpSync(join(REPO, 'defaults', 'initrd.scripts'), join(root, 'etc', 'initrd.scripts'));
+    cpSync(join(REPO, 'defaults', 'initrd.lib'), join(root, 'etc', 'initrd.lib'), { recursive: true });
     // Only the fragments a test asks for: the shipped ones belong to features (LUKS, LVM, ...)
     // whose tools this image does not carry.
     for (const [name, text] of Object.entries(opts.fragments ?? {})) {

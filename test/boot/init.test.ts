@@ -31,7 +31,7 @@ afterAll(() => {
 });
 
 async function boot(label: string, initramfs: string, append: string, disk = fx.rootDisk) {
-  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: [disk], append, timeoutMs: 180_000 });
+  const r = await bootImage({ kernel: fx.kernel, initramfs, disks: [disk], append, timeoutMs: 240_000 });
   timings.push(`${label}: ${r.reachedRoot ? `root reached in ${r.ms} ms` : `no root, QEMU exited after ${r.totalMs} ms`}`);
   return r;
 }
@@ -55,7 +55,7 @@ describe('init: kernel parameters and hooks (hand-assembled image)', () => {
     const byLabel = await boot('PARTLABEL=', plain, `root=PARTLABEL=${PART_LABEL}`, disk);
     expect(byLabel.reachedRoot, initLines(byLabel.output)).toBe(true);
     expect(byLabel.output).toContain('is /dev/vda1');
-  }, 300_000);
+  }, 600_000);
 
   test("rw, init=, init_opts= and the kernel's leftover words (not the initramfs' flags) reach the real init", async () => {
     // dosshd, dolvm and gk.* are flags for the initramfs: they must not reach the real init.
@@ -63,14 +63,14 @@ describe('init: kernel parameters and hooks (hand-assembled image)', () => {
     expect(r.reachedRoot, initLines(r.output)).toBe(true);
     expect(r.output).toMatch(/^TSGK-INIT-ARGS: from-opts single\s*$/m);
     expect(r.output).toMatch(/TSGK-ROOT-MOUNT: \/dev\/vda \/ ext4 rw/);
-  }, 120_000);
+  }, 300_000);
 
   test('REAL_ROOT baked into /etc/initrd.defaults is used without root=', async () => {
     const img = handImage(join(dir, 'defaults.img'), { defaults: 'REAL_ROOT=LABEL=tsgkroot\n' });
     const r = await boot('initrd.defaults REAL_ROOT', img, '');
     expect(r.reachedRoot, initLines(r.output)).toBe(true);
     expect(r.output).toContain('root device LABEL=tsgkroot is /dev/vda');
-  }, 120_000);
+  }, 300_000);
 
   test('fragments in /etc/initrd.d run at their hook points, in order', async () => {
     const img = handImage(join(dir, 'hooks.img'), {
@@ -100,7 +100,7 @@ describe('init: kernel parameters and hooks (hand-assembled image)', () => {
       'HOOK pre_root second',
       'HOOK post_mount sees /sbin/init',
     ]);
-  }, 120_000);
+  }, 300_000);
 
   test('a failing hook stops the boot and names itself', async () => {
     const img = handImage(join(dir, 'badhook.img'), {
@@ -110,7 +110,7 @@ describe('init: kernel parameters and hooks (hand-assembled image)', () => {
     expect(r.reachedRoot).toBe(false);
     expect(r.timedOut).toBe(false);
     expect(r.output).toContain("BOOT FAILED: boot hook 'bad_unlock' (at pre_root) failed");
-  }, 120_000);
+  }, 300_000);
 
   test('noload= keeps a driver out even when a device asks for it; doload= cannot override', async () => {
     const r = await boot('noload=virtio-blk', plain, 'root=/dev/vda noload=virtio-blk doload=virtio_blk,crc32c_generic gk.emergency=poweroff');
@@ -122,7 +122,7 @@ describe('init: kernel parameters and hooks (hand-assembled image)', () => {
     expect(loaded).toContain('crc32c_generic');
     expect(loaded).not.toContain('virtio_blk');
     expect(r.output).toContain('BOOT FAILED: root device /dev/vda did not appear within 10 s');
-  }, 120_000);
+  }, 300_000);
 
   test('nomodules loads nothing; rootdelay= larger than the default sets the timeout', async () => {
     const r = await boot('nomodules rootdelay=12', plain, 'root=/dev/vda nomodules rootdelay=12 gk.emergency=poweroff');
@@ -132,5 +132,5 @@ describe('init: kernel parameters and hooks (hand-assembled image)', () => {
     expect(r.output).toContain('waiting up to 12 s for root device /dev/vda');
     expect(r.output).toMatch(/!! {3}modules loaded: *\r?\n/);
     expect(r.output).toContain('(none: no disk driver bound?');
-  }, 120_000);
+  }, 300_000);
 });

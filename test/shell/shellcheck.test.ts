@@ -10,15 +10,24 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Every file of a folder, sorted, as repository paths; `ext` keeps only names with that ending. */
+function filesIn(dir: string, ext = ''): string[] {
+  const abs = join(REPO, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs).filter((f) => f.endsWith(ext)).sort().map((f) => `${dir}/${f}`);
+}
+
 function shellFiles(): string[] {
-  const files = ['defaults/linuxrc', 'defaults/initrd.scripts'];
-  const fragments = join(REPO, 'defaults', 'initrd.d');
-  if (existsSync(fragments)) {
-    files.push(...readdirSync(fragments).filter((f) => f.endsWith('.sh')).sort().map((f) => `defaults/initrd.d/${f}`));
-  }
-  const rootDisk = join(REPO, 'test', 'boot', 'root-disk');
-  if (existsSync(rootDisk)) files.push(...readdirSync(rootDisk).sort().map((f) => `test/boot/root-disk/${f}`));
-  return files;
+  return [
+    'defaults/linuxrc',
+    'defaults/initrd.scripts',
+    // Checked one by one: shellcheck -x reads a sourced file for its definitions but reports nothing in it.
+    ...filesIn('defaults/initrd.lib', '.sh'),
+    ...filesIn('defaults/initrd.d', '.sh'),
+    // gk-unlock, resume-boot and the udhcpc event script go into the image with --ssh.
+    ...filesIn('defaults/ssh'),
+    ...filesIn('test/boot/root-disk'),
+  ];
 }
 
 describe('shellcheck -s sh', () => {

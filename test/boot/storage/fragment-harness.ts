@@ -5,11 +5,13 @@
  * logic where a boot cannot (ZFS: no ZFS in the reachable package archive).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../fixture.js';
 import { TEST_KV } from '../../debian-kernel.js';
+import { FEATURES } from '../../../src/features/registry.js';
+import { confFileOf, renderConf } from '../../../src/features/boot-fragment.js';
 
 export interface FragmentRun {
   /** stdout + stderr of the init steps. */
@@ -50,9 +52,20 @@ export function runFragments(s: FragmentScenario): FragmentRun {
     writeFileSync(join(bin, 'modprobe'), '#!/bin/sh\necho "modprobe $*" >>"$LOG"\n');
     chmodSync(join(bin, 'modprobe'), 0o755);
   }
-  const frag = (f: string) => join(REPO, 'defaults', 'initrd.d', f);
+  // Each fragment with the conf its feature generates, sourced the way /init does.
+  const confDir = join(dir, 'initrd.d');
+  mkdirSync(confDir);
+  const fragment = (f: string) => {
+    const boot = FEATURES.find((feature) => feature.boot?.file === f)?.boot;
+    if (!boot) throw new Error(`no feature installs the fragment ${f}`);
+    writeFileSync(join(confDir, confFileOf(f)), renderConf(boot.conf()));
+    writeFileSync(join(confDir, f), readFileSync(join(REPO, 'defaults', 'initrd.d', f)));
+    return `gk_source_fragment '${join(confDir, f)}'`;
+  };
+  // The library's files directly: /etc/initrd.scripts sources them from their place in the image.
+  const lib = join(REPO, 'defaults', 'initrd.lib');
   const script = [
-    `. '${join(REPO, 'defaults', 'initrd.scripts')}'`,
+    ...readdirSync(lib).filter((f) => f.endsWith('.sh')).sort().map((f) => `. '${join(lib, f)}'`),
     `GK_CMDLINE='${s.cmdline}'`,
     'gk_set_defaults',
     'gk_parse_cmdline "$GK_CMDLINE"',
@@ -64,7 +77,7 @@ export function runFragments(s: FragmentScenario): FragmentRun {
     'gk_describe_block_devices() { echo "!!     (block devices not listed in the harness)"; }',
     'gk_load_device_modules() { :; }',
     s.setup ?? '',
-    ...s.fragments.map((f) => `. '${frag(f)}'`),
+    ...s.fragments.map(fragment),
     s.steps ?? ROOT_STEPS,
   ].join('\n');
   const res = spawnSync('dash', ['-c', script], {

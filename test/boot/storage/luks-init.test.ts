@@ -56,6 +56,50 @@ describe('30-luks.sh', () => {
     expect(r.output).toContain('BOOT FAILED');
   });
 
+  test('unlock methods other fragments register are tried in order before the console prompt', () => {
+    // "first" declines (1: the next method tries), "second" opens with a key of its own.
+    const methods = [
+      'first() { echo METHOD-first; return 1; }',
+      'second() { echo METHOD-second; printf k | luks_open_key -; }',
+      'gk_unlock_methods="first second"',
+    ].join('\n');
+    const r = runFragments({ fragments: ['30-luks.sh'], cmdline: 'crypt_root=/dev/fake-luks', tools: cryptsetup(), setup: SETUP, steps: `${methods}\n${STEPS}` });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output.indexOf('METHOD-first')).toBeLessThan(r.output.indexOf('METHOD-second'));
+    expect(r.output).not.toContain('Enter passphrase');
+    expect(r.calls).toContain('cryptsetup open --type luks --key-file=- /dev/fake-luks root');
+    expect(r.output).toContain('REAL_ROOT=/dev/mapper/root');
+  });
+
+  test('when every registered method declines, the console prompt asks; a failed root_key= stops before any method', () => {
+    const decline = 'nope() { echo METHOD-nope; return 1; }\ngk_unlock_methods=nope';
+    const prompt = runFragments({
+      fragments: ['30-luks.sh'],
+      cmdline: 'crypt_root=/dev/fake-luks',
+      tools: cryptsetup(),
+      setup: SETUP,
+      steps: `${decline}\n${STEPS.replace('gk_run_hooks pre_root', 'echo pass | gk_run_hooks pre_root')}`,
+    });
+    expect(prompt.exitCode, prompt.output).toBe(0);
+    expect(prompt.output.indexOf('METHOD-nope')).toBeLessThan(prompt.output.indexOf('Enter passphrase for /dev/fake-luks (/dev/fake-luks)'));
+    const keyfile = runFragments({ fragments: ['30-luks.sh'], cmdline: 'crypt_root=/dev/fake-luks root_key=/nope.key', tools: cryptsetup(), setup: SETUP, steps: `${decline}\n${STEPS}` });
+    expect(keyfile.output).not.toContain('METHOD-nope');
+    expect(keyfile.output).toContain("BOOT FAILED: boot hook 'luks_unlock' (at pre_root) failed");
+  });
+
+  test('with debug on, a device found only after a wait is handed over clean (log lines go to stderr)', () => {
+    // The device shows up once the driver rescan of the wait's tick ran, which logs under debug.
+    const late = [
+      'GKT_MARK=$(mktemp -u)',
+      'gk_resolve_root() { [ -e "$GKT_MARK" ] && [ "$1" = /dev/fake-luks ] && echo /dev/fake-luks; }',
+      'gk_load_device_modules() { gk_debug "device pass 1: 2 new aliases"; : >"$GKT_MARK"; }',
+    ].join('\n');
+    const r = runFragments({ fragments: ['30-luks.sh'], cmdline: 'debug crypt_root=/dev/fake-luks', tools: cryptsetup(), setup: late, steps: `echo pass | { gk_run_hooks pre_root && echo "LUKS_DEV=[$LUKS_DEV]"; }` });
+    expect(r.output).toContain('.. device pass 1: 2 new aliases');
+    expect(r.output).toContain('LUKS_DEV=[/dev/fake-luks]');
+    expect(r.calls).toContain('cryptsetup isLuks /dev/fake-luks');
+  });
+
   test('without crypt_root= nothing is registered', () => {
     const r = runFragments({ fragments: ['30-luks.sh'], cmdline: 'root=/dev/vda', tools: cryptsetup(), steps: 'echo "[$gk_hooks_modules][$gk_hooks_pre_root]"' });
     expect(r.output).toContain('[][]');
