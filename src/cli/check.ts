@@ -2,7 +2,7 @@ import { access, constants, readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { GkError, isGkError } from '../errors.js';
-import { cliValues } from './options.js';
+import { cliInput } from './options.js';
 import { createBuildContext } from './build-context.js';
 import { resolveKernelStage } from '../stages/resolve-kernel.js';
 import { checkModuleCompressionStage } from '../stages/check-module-compression.js';
@@ -177,6 +177,13 @@ const distfilesCheck: Check = async (ctx) => {
   return out;
 };
 
+/** The user's genkernel settings (conf keys, flags) whose feature tsgenkernel does not offer. */
+const notOfferedCheck: Check = async (ctx) => {
+  const lines = ctx.notOffered ?? [];
+  if (lines.length === 0) return line('ok', 'genkernel settings', 'every genkernel setting given is offered');
+  return lines.map((l) => line('warn', 'not offered', l));
+};
+
 /** Runs every check; later checks use what earlier ones found (the kernel facts). */
 export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
   const checks: Array<[string, Check]> = [
@@ -189,6 +196,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['modules', modulesCheck],
     ['initramfs compression', compressorCheck],
     ['static tools', distfilesCheck],
+    ['genkernel settings', notOfferedCheck],
   ];
   const out: CheckLine[] = [];
   for (const [name, fn] of checks) out.push(...(await guarded(name, () => fn(ctx))));
@@ -201,7 +209,7 @@ export function formatCheckLine(l: CheckLine): string {
 
 /** `tsgenkernel check [options]`: the same options as a build; nothing is written. */
 export async function check(opts: Record<string, unknown>): Promise<void> {
-  const ctx = await createBuildContext('initramfs', { ...cliValues(opts), DRY_RUN: true, LOGFILE: '', configFile: opts.config as string | undefined });
+  const ctx = await createBuildContext('initramfs', { ...cliInput(opts), DRY_RUN: true, LOGFILE: '' });
   const lines = await runChecks(ctx);
   process.stdout.write(lines.map(formatCheckLine).join('\n') + '\n');
   const failed = lines.filter((l) => l.status === 'FAIL').length;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { OPTION_TABLE, type OptionKey, type OptionSpec } from '../config/option-table.js';
-import type { CliValues } from '../config/settings.js';
+import type { CliValues, NotOfferedFlag } from '../config/settings.js';
+import { GENKERNEL_ONLY } from '../config/genkernel-options.js';
 
 /** commander's attribute name for a long flag: kernel-config -> kernelConfig. */
 export function attributeOf(flag: string): string {
@@ -34,7 +35,35 @@ export function addTableOptions(cmd: Command): Command {
       if (spec.negatedValue) cmd.addOption(new Option(`--no-${flag}`, `same as --${flag}=${spec.negatedValue}`).hideHelp(true));
     });
   }
+  // genkernel's flags whose feature is not offered: accepted (hidden), then warned about.
+  for (const spec of GENKERNEL_ONLY) {
+    for (const flag of spec.flags ?? []) {
+      const what = `genkernel's --${flag}: not offered`;
+      cmd.addOption(new Option(spec.kind === 'bool' ? `--${flag}` : `--${flag} <value>`, what).hideHelp(true));
+      cmd.addOption(new Option(`--no-${flag}`, what).hideHelp(true));
+    }
+  }
   return cmd;
+}
+
+/** Flags that only exist so genkernel's not-offered options are reported rather than refused. */
+export const NOT_OFFERED_FLAGS: ReadonlySet<string> = new Set(GENKERNEL_ONLY.flatMap((g) => (g.flags ?? []).flatMap((f) => [`--${f}`, `--no-${f}`])));
+
+/** The not-offered genkernel flags the user gave, for the settings to warn about. */
+export function notOfferedFlags(opts: Record<string, unknown>): NotOfferedFlag[] {
+  const out: NotOfferedFlag[] = [];
+  for (const spec of GENKERNEL_ONLY) {
+    for (const flag of spec.flags ?? []) {
+      const v = opts[attributeOf(flag)];
+      if (typeof v === 'string' || typeof v === 'boolean') out.push({ spec, flag, value: v });
+    }
+  }
+  return out;
+}
+
+/** Everything createBuildContext needs from commander's values. */
+export function cliInput(opts: Record<string, unknown>) {
+  return { ...cliValues(opts), configFile: opts.config as string | undefined, notOfferedFlags: notOfferedFlags(opts) };
 }
 
 /** Reads the table's options back out of commander's parsed values, keyed by conf name. */

@@ -20,6 +20,8 @@ export interface OptionSpec {
   readonly group: 'general' | 'kernel' | 'initramfs' | 'install';
   /** Not a genkernel option. */
   readonly ours?: boolean;
+  /** genkernel has the conf key but no flag: the flag is tsgenkernel's. */
+  readonly flagOurs?: boolean;
   /** Extra flags that mean the same (genkernel's deprecated spellings). */
   readonly aliases?: readonly string[];
   /** For a string option, the value its --no- form sets (genkernel's --no-strip = --strip=none). */
@@ -34,7 +36,7 @@ export const OPTION_TABLE = [
   { flag: 'tmpdir', key: 'TMPDIR', kind: 'string', arg: 'dir', group: 'general', help: 'where temporary build trees go' },
   { flag: 'cachedir', key: 'CACHE_DIR', kind: 'string', arg: 'dir', group: 'general', help: 'where built static tools are cached' },
   { flag: 'clear-cachedir', key: 'CLEAR_CACHEDIR', kind: 'bool', group: 'general', help: 'drop the tool cache before building' },
-  { flag: 'distdir', key: 'DISTDIR', kind: 'string', arg: 'dir', group: 'general', ours: true, help: 'where the source tarballs of the static tools are read from' },
+  { flag: 'distdir', key: 'DISTDIR', kind: 'string', arg: 'dir', group: 'general', flagOurs: true, help: 'where the source tarballs of the static tools are read from' },
   { flag: 'cleanup', key: 'CLEANUP', kind: 'bool', group: 'general', help: 'remove the temporary directory on exit' },
   { flag: 'postclear', key: 'POSTCLEAR', kind: 'bool', group: 'general', help: 'also clear the tool cache after the run' },
   { flag: 'dry-run', key: 'DRY_RUN', kind: 'bool', group: 'general', ours: true, help: 'print the plan (modules, features, files) and write nothing' },
@@ -42,6 +44,7 @@ export const OPTION_TABLE = [
   { flag: 'kerneldir', key: 'KERNEL_DIR', kind: 'string', arg: 'dir', group: 'kernel', help: 'kernel source directory' },
   { flag: 'kernel-outputdir', key: 'KERNEL_OUTPUTDIR', kind: 'string', arg: 'dir', group: 'kernel', help: "kernel build directory (make's O=)" },
   { flag: 'kernel-config', key: 'KERNEL_CONFIG', kind: 'string', arg: 'file|default', group: 'kernel', help: "kernel .config to use; 'default' starts from the running kernel's config" },
+  { flag: 'default-kernel-config', key: 'DEFAULT_KERNEL_CONFIG', kind: 'string', arg: 'file', group: 'kernel', flagOurs: true, help: 'kernel config to start from when no saved or installed config matches (before the running kernel\'s)' },
   { flag: 'kernel-version', key: 'KERNEL_VERSION', kind: 'string', arg: 'KV', group: 'kernel', ours: true, help: 'build the initramfs for this installed kernel version (no sources needed)' },
   { flag: 'kernel-modules-prefix', key: 'KERNEL_MODULES_PREFIX', kind: 'string', arg: 'dir', group: 'kernel', help: 'modules live in <prefix>/lib/modules/KV' },
   { flag: 'kernel-localversion', key: 'KERNEL_LOCALVERSION', kind: 'string', arg: 'string', group: 'kernel', help: "set CONFIG_LOCALVERSION ('UNSET' clears it)" },
@@ -78,7 +81,7 @@ export const OPTION_TABLE = [
   { flag: 'microcode-initramfs', key: 'MICROCODE_INITRAMFS', kind: 'bool', group: 'initramfs', help: 'prepend an early microcode archive' },
   { flag: 'microcode', key: 'MICROCODE', kind: 'string', arg: 'all|amd|intel', choices: ['all', 'amd', 'intel'], negatedValue: 'none', group: 'initramfs', help: 'which vendors the early microcode covers' },
   { flag: 'luks', key: 'LUKS', kind: 'bool', group: 'initramfs', help: 'include LUKS (cryptsetup) support' },
-  { flag: 'lvm', key: 'LVM', kind: 'bool', group: 'initramfs', help: 'include LVM support' },
+  { flag: 'lvm', key: 'LVM', kind: 'bool', aliases: ['lvm2'], group: 'initramfs', help: 'include LVM support' },
   { flag: 'mdadm', key: 'MDADM', kind: 'bool', group: 'initramfs', help: 'include software RAID (mdadm) support' },
   { flag: 'mdadm-config', key: 'MDADM_CONFIG', kind: 'string', arg: 'file', group: 'initramfs', help: 'mdadm.conf to ship in the image' },
   { flag: 'zfs', key: 'ZFS', kind: 'bool', group: 'initramfs', help: 'include ZFS support (tools copied from the host)' },
@@ -92,7 +95,7 @@ export const OPTION_TABLE = [
   { flag: 'linuxrc', key: 'LINUXRC', kind: 'string', arg: 'file', group: 'initramfs', help: 'use this file as /init' },
   { flag: 'initramfs-overlay', key: 'INITRAMFS_OVERLAY', kind: 'string', arg: 'dir', group: 'initramfs', help: 'directory added last, overriding what is there' },
   { flag: 'compress-initramfs', key: 'COMPRESS_INITRD', kind: 'bool', aliases: ['compress-initrd'], group: 'initramfs', help: 'compress the initramfs' },
-  { flag: 'compress-initramfs-type', key: 'COMPRESS_INITRD_TYPE', kind: 'string', arg: 'type', choices: ['best', 'fastest', 'zstd', 'xz', 'lzma', 'gzip', 'bzip2', 'lz4', 'lzo'], group: 'initramfs', help: 'compressor: best, fastest, zstd, xz, lzma, gzip, bzip2, lz4, lzo' },
+  { flag: 'compress-initramfs-type', key: 'COMPRESS_INITRD_TYPE', kind: 'string', arg: 'type', aliases: ['compress-initrd-type'], choices: ['best', 'fastest', 'zstd', 'xz', 'lzma', 'gzip', 'bzip2', 'lz4', 'lzo'], group: 'initramfs', help: 'compressor: best, fastest, zstd, xz, lzma, gzip, bzip2, lz4, lzo' },
   { flag: 'compress-level', key: 'COMPRESS_LEVEL', kind: 'int', arg: 'n', group: 'initramfs', ours: true, help: "compressor level (0 = the compressor's default from the Performance table)" },
   { flag: 'real-root', key: 'REAL_ROOT', kind: 'string', arg: 'dev', group: 'initramfs', help: 'default for real_root= baked into the image' },
 ] as const satisfies readonly OptionSpec[];
