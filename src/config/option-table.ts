@@ -45,6 +45,7 @@ export const OPTION_TABLE = [
   { flag: 'kernel-outputdir', key: 'KERNEL_OUTPUTDIR', kind: 'string', arg: 'dir', group: 'kernel', help: "kernel build directory (make's O=)" },
   { flag: 'kernel-config', key: 'KERNEL_CONFIG', kind: 'string', arg: 'file|default', group: 'kernel', help: "kernel .config to use; 'default' starts from the running kernel's config" },
   { flag: 'default-kernel-config', key: 'DEFAULT_KERNEL_CONFIG', kind: 'string', arg: 'file', group: 'kernel', flagOurs: true, help: 'kernel config to start from when no saved or installed config matches (before the running kernel\'s)' },
+  { flag: 'replace-tree-config', key: 'REPLACE_TREE_CONFIG', kind: 'bool', group: 'kernel', ours: true, help: "let the chosen kernel config replace a different .config already in the tree (kept as .config.tsgk-previous)" },
   { flag: 'kernel-version', key: 'KERNEL_VERSION', kind: 'string', arg: 'KV', group: 'kernel', ours: true, help: 'build the initramfs for this installed kernel version (no sources needed)' },
   { flag: 'kernel-modules-prefix', key: 'KERNEL_MODULES_PREFIX', kind: 'string', arg: 'dir', group: 'kernel', help: 'modules live in <prefix>/lib/modules/KV' },
   { flag: 'kernel-localversion', key: 'KERNEL_LOCALVERSION', kind: 'string', arg: 'string', group: 'kernel', help: "set CONFIG_LOCALVERSION ('UNSET' clears it)" },
