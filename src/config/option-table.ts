@@ -75,6 +75,7 @@ export const OPTION_TABLE = [
   { flag: 'kmod', key: 'KMOD', kind: 'bool', group: 'initramfs', ours: true, help: 'load modules with a static kmod (reads .ko.zst/.ko.xz/.ko.gz); --no-kmod uses busybox modutils' },
   { flag: 'decompress-modules', key: 'DECOMPRESS_MODULES', kind: 'bool', group: 'initramfs', ours: true, help: 'store modules decompressed in the image (compresses better as a whole)' },
   { flag: 'hostonly', key: 'HOSTONLY', kind: 'bool', group: 'initramfs', ours: true, help: "only the modules this machine's devices and root stack need" },
+  { flag: 'modprobedir', key: 'MODPROBEDIR', kind: 'string', arg: 'dir', group: 'initramfs', help: "modprobe.d whose options, blacklist, softdep and install lines go into the image ('' for none)" },
   { flag: 'firmware', key: 'FIRMWARE', kind: 'bool', group: 'initramfs', help: 'include the firmware the selected modules ask for' },
   { flag: 'all-firmware', key: 'ALLFIRMWARE', kind: 'bool', group: 'initramfs', help: 'include the whole firmware directory' },
   { flag: 'firmware-dir', key: 'FIRMWARE_DIR', kind: 'string', arg: 'dir', group: 'initramfs', help: 'firmware directory' },
