@@ -31,7 +31,8 @@ function flagLine(spec: OptionSpec): string {
 function optionEntry(spec: OptionSpec): string[] {
   const notes: string[] = [];
   notes.push(`genkernel.conf: \\fB${spec.key}\\fR.`);
-  if (spec.kind === 'string' && spec.negatedValue !== undefined) notes.push(`\\fB\\-\\-no\\-${roffEscape(spec.flag)}\\fR means \\fB${roffEscape(spec.flag)}=${roffEscape(spec.negatedValue)}\\fR.`);
+  if (spec.bareValue !== undefined) notes.push(`\\fB\\-\\-${roffEscape(spec.flag)}\\fR alone means \\fB${roffEscape(spec.flag)}=${roffEscape(spec.bareValue)}\\fR.`);
+  if (spec.kind !== 'bool' && spec.negatedValue !== undefined) notes.push(`\\fB\\-\\-no\\-${roffEscape(spec.flag)}\\fR means \\fB${roffEscape(spec.flag)}=${roffEscape(spec.negatedValue)}\\fR.`);
   if (spec.aliases?.length) notes.push(`Also spelled ${spec.aliases.map((a) => `\\fB\\-\\-${roffEscape(a)}\\fR`).join(', ')}.`);
   if (spec.ours) notes.push('Not a genkernel option.');
   if (spec.flagOurs) notes.push('genkernel has the key but not the flag.');

@@ -28,11 +28,12 @@ export function addTableOptions(cmd: Command): Command {
         cmd.addOption(new Option(`--no-${flag}`, `do not: ${spec.help}`).hideHelp(true));
         return;
       }
-      const o = new Option(`--${flag} <${spec.arg ?? 'value'}>`, spec.help + ours).hideHelp(hidden);
+      const arg = spec.bareValue !== undefined ? `[${spec.arg ?? 'value'}]` : `<${spec.arg ?? 'value'}>`;
+      const o = new Option(`--${flag} ${arg}`, spec.help + ours).hideHelp(hidden);
       if (spec.kind === 'int') o.argParser(parseInteger(flag));
       if (spec.choices) o.choices([...spec.choices]);
       cmd.addOption(o);
-      if (spec.negatedValue) cmd.addOption(new Option(`--no-${flag}`, `same as --${flag}=${spec.negatedValue}`).hideHelp(true));
+      if (spec.negatedValue !== undefined) cmd.addOption(new Option(`--no-${flag}`, `same as --${flag}=${spec.negatedValue}`).hideHelp(true));
     });
   }
   // genkernel's flags whose feature is not offered: accepted (hidden), then warned about.
@@ -73,7 +74,9 @@ export function cliValues(opts: Record<string, unknown>): CliValues {
     for (const flag of [spec.flag, ...(spec.aliases ?? [])]) {
       const v = opts[attributeOf(flag)];
       if (v === undefined) continue;
-      out[spec.key as OptionKey] = v === false && spec.kind === 'string' ? (spec.negatedValue ?? '') : (v as string | boolean | number);
+      if (v === true && spec.bareValue !== undefined) out[spec.key as OptionKey] = spec.kind === 'int' ? Number(spec.bareValue) : spec.bareValue;
+      else if (v === false && spec.kind !== 'bool') out[spec.key as OptionKey] = spec.kind === 'int' ? Number(spec.negatedValue ?? 0) : (spec.negatedValue ?? '');
+      else out[spec.key as OptionKey] = v as string | boolean | number;
     }
   }
   return out;

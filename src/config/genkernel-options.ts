@@ -51,7 +51,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   notOffered('HYPERV', ['hyperv'], 'bool', 'a bundle of kernel options; set CONFIG_HYPERV* in your kernel config'),
   notOffered('VIRTIO', ['virtio'], 'bool', 'a bundle of kernel options; set CONFIG_VIRTIO* in your kernel config (the virtio modules are in the shipped module groups)'),
   notOffered('BUILD_STATIC', ['static'], 'bool', 'set the options you need to =y in your kernel config and use --no-ramdisk-modules'),
-  notOffered('KERNEL_APPEND_LOCALVERSION', ['kernel-append-localversion'], 'string', 'not yet; put the whole suffix in --kernel-localversion'),
   notOffered('CHECK_FREE_DISK_SPACE_KERNELOUTPUTDIR', ['check-free-disk-space-kerneloutputdir'], 'string', 'not checked up front; make stops on a full disk and nothing is installed', ['', '0']),
   // Toolchain: setting a tool to its usual name asks for nothing.
   ...TOOLS.map(([t, usual]) =>

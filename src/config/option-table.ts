@@ -26,6 +26,8 @@ export interface OptionSpec {
   readonly aliases?: readonly string[];
   /** For a string option, the value its --no- form sets (genkernel's --no-strip = --strip=none). */
   readonly negatedValue?: string;
+  /** The value the flag takes when given bare (genkernel's --microcode = all, --nice = 10). */
+  readonly bareValue?: string;
 }
 
 export const OPTION_TABLE = [
@@ -49,8 +51,9 @@ export const OPTION_TABLE = [
   { flag: 'kernel-version', key: 'KERNEL_VERSION', kind: 'string', arg: 'KV', group: 'kernel', ours: true, help: 'build the initramfs for this installed kernel version (no sources needed)' },
   { flag: 'kernel-modules-prefix', key: 'KERNEL_MODULES_PREFIX', kind: 'string', arg: 'dir', group: 'kernel', help: 'modules live in <prefix>/lib/modules/KV' },
   { flag: 'kernel-localversion', key: 'KERNEL_LOCALVERSION', kind: 'string', arg: 'string', group: 'kernel', help: "set CONFIG_LOCALVERSION ('UNSET' clears it)" },
+  { flag: 'kernel-append-localversion', key: 'KERNEL_APPEND_LOCALVERSION', kind: 'string', arg: 'string', group: 'kernel', help: 'appended to KERNEL_LOCALVERSION (%%ARCH%% expands)' },
   { flag: 'makeopts', key: 'MAKEOPTS', kind: 'string', arg: 'opts', group: 'kernel', help: 'options for make, e.g. -j2' },
-  { flag: 'nice', key: 'NICE', kind: 'int', arg: '0-19', group: 'kernel', help: 'nice level of the kernel make' },
+  { flag: 'nice', key: 'NICE', kind: 'int', arg: '0-19', bareValue: '10', negatedValue: '0', group: 'kernel', help: 'nice level of the kernel make' },
   { flag: 'menuconfig', key: 'MENUCONFIG', kind: 'bool', group: 'kernel', help: 'run make menuconfig after oldconfig' },
   { flag: 'nconfig', key: 'NCONFIG', kind: 'bool', group: 'kernel', help: 'run make nconfig after oldconfig' },
   { flag: 'oldconfig', key: 'OLDCONFIG', kind: 'bool', group: 'kernel', help: 'run make olddefconfig on the chosen config' },
@@ -81,7 +84,7 @@ export const OPTION_TABLE = [
   { flag: 'firmware-dir', key: 'FIRMWARE_DIR', kind: 'string', arg: 'dir', group: 'initramfs', help: 'firmware directory' },
   { flag: 'firmware-files', key: 'FIRMWARE_FILES', kind: 'string', arg: 'f1,f2', group: 'initramfs', help: 'explicit firmware files, relative to the firmware dir' },
   { flag: 'microcode-initramfs', key: 'MICROCODE_INITRAMFS', kind: 'bool', group: 'initramfs', help: 'prepend an early microcode archive' },
-  { flag: 'microcode', key: 'MICROCODE', kind: 'string', arg: 'all|amd|intel', choices: ['all', 'amd', 'intel'], negatedValue: 'none', group: 'initramfs', help: 'which vendors the early microcode covers' },
+  { flag: 'microcode', key: 'MICROCODE', kind: 'string', arg: 'all|amd|intel', choices: ['all', 'amd', 'intel'], negatedValue: 'none', bareValue: 'all', group: 'initramfs', help: 'which vendors the early microcode covers' },
   { flag: 'luks', key: 'LUKS', kind: 'bool', group: 'initramfs', help: 'include LUKS (cryptsetup) support' },
   { flag: 'lvm', key: 'LVM', kind: 'bool', aliases: ['lvm2'], group: 'initramfs', help: 'include LVM support' },
   { flag: 'mdadm', key: 'MDADM', kind: 'bool', group: 'initramfs', help: 'include software RAID (mdadm) support' },

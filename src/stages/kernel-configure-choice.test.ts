@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GkError } from '../errors.js';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
-import { createKernelConfigureStage } from './kernel-configure.js';
+import { createKernelConfigureStage, localVersion } from './kernel-configure.js';
 import type { ConfigLocations } from '../kernel/config-source.js';
 
 let dir: string;
@@ -94,5 +94,24 @@ describe('kernel config choice', () => {
     const r = await runStage(tree, where, { REPLACE_TREE_CONFIG: true, MRPROPER: false });
     expect(String((r.err as Error)?.message)).not.toMatch(/differs/);
     expect(await readFile(join(tree, '.config.tsgk-previous'), 'utf8')).toBe('CONFIG_TREE=y\n');
+  });
+});
+
+describe('KERNEL_LOCALVERSION and KERNEL_APPEND_LOCALVERSION', () => {
+  it("append to each other, expand %%ARCH%%, and leave the tree's alone when both are empty", () => {
+    expect(localVersion('', '', 'x86_64')).toBeUndefined();
+    expect(localVersion('-%%ARCH%%', '', 'x86_64')).toBe('-x86_64');
+    expect(localVersion('-%%ARCH%%', '-test', 'x86_64')).toBe('-x86_64-test');
+    expect(localVersion('', '-test', 'x86_64')).toBe('-test');
+    expect(localVersion('UNSET', '', 'x86_64')).toBe('UNSET');
+    expect(localVersion('UNSET', '-x', 'x86_64')).toBe('-x');
+  });
+
+  it('are written into the .config the build starts from', async () => {
+    const tree = await fakeTree('lv', 'CONFIG_64BIT=y\nCONFIG_LOCALVERSION=""\n');
+    const where = await locations('lv');
+    await runStage(tree, where, { KERNEL_CONFIG: join(tree, '.config'), MRPROPER: false, KERNEL_LOCALVERSION: '-%%ARCH%%', KERNEL_APPEND_LOCALVERSION: '-gk' });
+    // make cannot run in this fake tree; the config it would have run on is already written.
+    expect(await readFile(join(tree, '.config'), 'utf8')).toMatch(/^CONFIG_LOCALVERSION="-x86_64-gk"$/m);
   });
 });

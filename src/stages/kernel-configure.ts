@@ -46,7 +46,7 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
         {
           setting: s.KERNEL_CONFIG,
           kv: kvBefore,
-          localversion: localVersion(s.KERNEL_LOCALVERSION, arch),
+          localversion: localVersion(s.KERNEL_LOCALVERSION, s.KERNEL_APPEND_LOCALVERSION, arch),
           defaultConfig: s.DEFAULT_KERNEL_CONFIG.replaceAll('%%ARCH%%', arch),
           arch,
         },
@@ -66,7 +66,7 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
       if (text !== undefined && source.kind === 'file') await writeFile(configPath, text);
       else await kernelMake(ctx, tree, ['defconfig']);
 
-      const localversion = localVersion(s.KERNEL_LOCALVERSION, arch);
+      const localversion = localVersion(s.KERNEL_LOCALVERSION, s.KERNEL_APPEND_LOCALVERSION, arch);
       if (localversion !== undefined) {
         await writeFile(configPath, setConfigString(await readFile(configPath, 'utf8'), 'LOCALVERSION', localversion === 'UNSET' ? '' : localversion));
       }
@@ -116,9 +116,14 @@ function refuseDirtySourceForOutputDir(tree: KernelTree): void {
   }
 }
 
-/** KERNEL_LOCALVERSION with genkernel's %%ARCH%% expanded; undefined when unset. */
-function localVersion(setting: string, arch: string): string | undefined {
-  return setting ? setting.replaceAll('%%ARCH%%', arch) : undefined;
+/**
+ * KERNEL_LOCALVERSION followed by KERNEL_APPEND_LOCALVERSION, genkernel's %%ARCH%% expanded;
+ * undefined when neither is set (the tree's own CONFIG_LOCALVERSION stays).
+ */
+export function localVersion(setting: string, append: string, arch: string): string | undefined {
+  if (!setting && !append) return undefined;
+  const base = setting === 'UNSET' && append ? '' : setting;
+  return `${base}${append}`.replaceAll('%%ARCH%%', arch);
 }
 
 /**
