@@ -141,10 +141,7 @@ export function parseConf(text: string, source: string, env: Record<string, stri
         return out;
       }
       if (d === '\\') {
-        const e = text[i + 1];
-        if (e === '\n') line++;
-        else if (e !== undefined) out += e;
-        i += 2;
+        out += readEscaped();
       } else if (d === '$') {
         out += expandDollar(startLine, inDouble, live);
       } else if (d === '`') {
@@ -153,18 +150,34 @@ export function parseConf(text: string, source: string, env: Record<string, stri
         i++;
         out += readDoubleQuoted(startLine, live);
       } else if (d === "'" && !inDouble) {
-        const end = text.indexOf("'", i + 1);
-        if (end < 0) fail('unterminated single quote', startLine);
-        const chunk = text.slice(i + 1, end);
-        line += countNewlines(chunk);
-        out += chunk;
-        i = end + 1;
+        out += readSingleQuoted(startLine);
       } else {
         if (d === '\n') line++;
         out += d;
         i++;
       }
     }
+  };
+
+  /** '...' taken literally, from its opening quote to past the closing one. */
+  const readSingleQuoted = (startLine: number): string => {
+    const end = text.indexOf("'", i + 1);
+    if (end < 0) fail('unterminated single quote', startLine);
+    const chunk = text.slice(i + 1, end);
+    line += countNewlines(chunk);
+    i = end + 1;
+    return chunk;
+  };
+
+  /** An unquoted backslash: the next character as itself; before a newline, a continuation. */
+  const readEscaped = (): string => {
+    const e = text[i + 1];
+    i += 2;
+    if (e === '\n') {
+      line++;
+      return '';
+    }
+    return e ?? '';
   };
 
   /** The inside of "...", from after the opening quote to past the closing one. */
@@ -207,20 +220,12 @@ export function parseConf(text: string, source: string, env: Record<string, stri
       const c = text[i]!;
       if (c === ' ' || c === '\t' || c === '\n' || c === ';') break;
       if (c === "'") {
-        const end = text.indexOf("'", i + 1);
-        if (end < 0) fail("unterminated single quote", startLine);
-        const chunk = text.slice(i + 1, end);
-        line += countNewlines(chunk);
-        value += chunk;
-        i = end + 1;
+        value += readSingleQuoted(startLine);
       } else if (c === '"') {
         i++;
         value += readDoubleQuoted(startLine);
       } else if (c === '\\') {
-        const e = text[i + 1];
-        if (e === '\n') line++;
-        else if (e !== undefined) value += e;
-        i += 2;
+        value += readEscaped();
       } else if (c === '$') {
         value += expandDollar(startLine, false);
       } else if (c === '`') {
