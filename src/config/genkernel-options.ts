@@ -70,8 +70,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   notOffered('CMD_CALLBACK', ['callback'], 'string', 'not yet: run it yourself after the build', ['']),
   notOffered('BOOTLOADER', ['bootloader'], 'string', 'not yet: run grub-mkconfig -o /boot/grub/grub.cfg after the build', ['', 'no', 'none']),
   notOffered('B2SUM', ['b2sum'], 'bool', 'not yet: run b2sum on the installed files'),
-  notOffered('KERNEL_CONFIG_FILENAME', ['kernel-config-filename'], 'string', 'not yet: the saved config is /etc/kernels/kernel-config-KV', ['', 'kernel-config-%%KV%%']),
-  notOffered('SYSTEMMAP_SYMLINK_NAME', ['systemmap-symlink-name'], 'string', 'not yet: --symlink links the kernel and the initramfs', ['', 'System.map']),
   notOffered('SANDBOX', ['sandbox'], 'bool', "tsgenkernel runs no ebuild-style builds under Portage's sandbox; nothing to turn on or off", ['*']),
   notOffered('KERNEL_SOURCES', ['kernel-sources'], 'bool', 'only matters with KERNCACHE, which is not offered', ['*']),
   notOffered('KERNCACHE', ['kerncache'], 'string', 'archive outputs are not offered: tar the installed kernel, modules and config yourself', ['']),

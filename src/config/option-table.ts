@@ -69,6 +69,8 @@ export const OPTION_TABLE = [
   { flag: 'kernel-filename', key: 'KERNEL_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed kernel name (%%KV%%, %%ARCH%% expand)' },
   { flag: 'kernel-symlink-name', key: 'KERNEL_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'kernel symlink name' },
   { flag: 'systemmap-filename', key: 'SYSTEMMAP_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed System.map name' },
+  { flag: 'systemmap-symlink-name', key: 'SYSTEMMAP_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'System.map symlink name (with --symlink)' },
+  { flag: 'kernel-config-filename', key: 'KERNEL_CONFIG_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'name of the config saved in /etc/kernels by --save-config, and looked for there first (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-filename', key: 'INITRAMFS_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed initramfs name (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-symlink-name', key: 'INITRAMFS_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'initramfs symlink name' },
   { flag: 'check-free-disk-space-bootdir', key: 'CHECK_FREE_DISK_SPACE_BOOTDIR', kind: 'int', arg: 'MB', group: 'install', help: 'refuse to start with less than this many MB free in the boot dir' },

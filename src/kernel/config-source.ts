@@ -38,6 +38,8 @@ export interface ConfigChoiceInput {
   defaultConfig?: string;
   /** genkernel's arch name (x86_64), for the genkernel-3 saved-config name. */
   arch?: string;
+  /** KERNEL_CONFIG_FILENAME expanded: the saved config looked for first (default kernel-config-KV). */
+  savedName?: string;
 }
 
 /** The reason given for a file named with --kernel-config: the user's explicit choice. */
@@ -68,7 +70,7 @@ export function chooseConfigSource(opts: ConfigChoiceInput, where: ConfigLocatio
   }
   const usable = (p: string) => existsSync(p) && !isMarkedBroken(p);
   if (!setting) {
-    const saved: Array<[string, string]> = [[join(where.etcKernelsDir, `kernel-config-${kv}`), 'saved for this version by an earlier --save-config']];
+    const saved: Array<[string, string]> = [[join(where.etcKernelsDir, opts.savedName || `kernel-config-${kv}`), 'saved for this version by an earlier --save-config']];
     const lv = opts.localversion;
     if (lv && lv !== 'UNSET') {
       const base = /^\d+\.\d+(\.\d+)?[^-+]*/.exec(kv)?.[0];

@@ -11,6 +11,7 @@ import { setConfigString } from '../kernel/kconfig-edit.js';
 import { kernelFactsFromTree } from '../kernel/kernel-facts.js';
 import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.js';
 import { hostMachine, kernelVersionFromSources } from '../kernel/kernel-version.js';
+import { expandFilename } from '../install/filenames.js';
 import { requiredKernelOptions } from '../kernel/required-options.js';
 
 export interface KernelConfigureDeps {
@@ -49,6 +50,7 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
           localversion: localVersion(s.KERNEL_LOCALVERSION, s.KERNEL_APPEND_LOCALVERSION, arch),
           defaultConfig: s.DEFAULT_KERNEL_CONFIG.replaceAll('%%ARCH%%', arch),
           arch,
+          savedName: expandFilename(s.KERNEL_CONFIG_FILENAME, { kv: kvBefore, arch }),
         },
         where,
       );

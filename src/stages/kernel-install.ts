@@ -51,9 +51,10 @@ export function createKernelInstallStage(deps: KernelInstallDeps = {}): Stage {
       ctx.outputs.systemMap = join(bootdir, names.systemMap);
 
       if (s.SYMLINK && s.KERNEL_SYMLINK_NAME) await installSymlink(bootdir, s.KERNEL_SYMLINK_NAME, names.kernel);
+      if (s.SYMLINK && s.SYSTEMMAP_SYMLINK_NAME) await installSymlink(bootdir, s.SYSTEMMAP_SYMLINK_NAME, names.systemMap);
       if (s.SAVE_CONFIG) {
         await mkdir(etcKernels, { recursive: true });
-        const saved = await installAtomically(kernel.configPath, etcKernels, `kernel-config-${kernel.version}`);
+        const saved = await installAtomically(kernel.configPath, etcKernels, expandFilename(s.KERNEL_CONFIG_FILENAME || 'kernel-config-%%KV%%', facts));
         ctx.log.info(`kernel config saved as ${saved}`, 2);
       }
       return `${basename(ctx.outputs.kernelImage)} in ${bootdir}`;
