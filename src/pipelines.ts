@@ -17,6 +17,7 @@ import { kernelCompileStage } from './stages/kernel-compile.js';
 import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage, unmountBootStage } from './install/mountboot.js';
+import { callbackStage, moduleRebuildStage } from './stages/after-modules.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -43,7 +44,7 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  * boot dir last: with `all`, right before the initramfs, so a failed initramfs build leaves the
  * boot dir as it was. bzImage builds and installs the kernel image alone, as genkernel's does.
  */
-const BUILD_KERNEL: readonly Stage[] = [kernelConfigureStage, checkModuleCompressionStage, kernelCompileStage, modulesInstallStage];
+const BUILD_KERNEL: readonly Stage[] = [kernelConfigureStage, checkModuleCompressionStage, kernelCompileStage, modulesInstallStage, moduleRebuildStage, callbackStage];
 const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModuleCompressionStage && s !== installInitramfsStage);
 
 /**

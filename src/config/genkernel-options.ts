@@ -65,9 +65,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   notOffered('KERNEL_MAKE_DIRECTIVE_OVERRIDE', ['kernel-target'], 'string', "not yet: the arch's default image target is built", ['']),
   notOffered('KERNEL_BINARY_OVERRIDE', ['kernel-binary'], 'string', "not yet: the arch's default image is installed", ['']),
   // Steps around the build.
-  notOffered('MODULEREBUILD', ['module-rebuild'], 'bool', 'not yet: run emerge @module-rebuild yourself after modules_install'),
-  notOffered('MODULEREBUILD_CMD', ['module-rebuild-cmd'], 'string', 'not yet: run it yourself after modules_install', ['']),
-  notOffered('CMD_CALLBACK', ['callback'], 'string', 'not yet: run it yourself after the build', ['']),
   notOffered('BOOTLOADER', ['bootloader'], 'string', 'not yet: run grub-mkconfig -o /boot/grub/grub.cfg after the build', ['', 'no', 'none']),
   notOffered('B2SUM', ['b2sum'], 'bool', 'not yet: run b2sum on the installed files'),
   notOffered('SANDBOX', ['sandbox'], 'bool', "tsgenkernel runs no ebuild-style builds under Portage's sandbox; nothing to turn on or off", ['*']),

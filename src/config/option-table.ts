@@ -60,6 +60,9 @@ export const OPTION_TABLE = [
   { flag: 'clean', key: 'CLEAN', kind: 'bool', group: 'kernel', help: 'run make clean before compiling' },
   { flag: 'mrproper', key: 'MRPROPER', kind: 'bool', group: 'kernel', help: 'run make mrproper before compiling' },
   { flag: 'save-config', key: 'SAVE_CONFIG', kind: 'bool', group: 'kernel', help: 'save the final config as /etc/kernels/kernel-config-KV' },
+  { flag: 'module-rebuild', key: 'MODULEREBUILD', kind: 'bool', group: 'kernel', help: 'after modules_install, run MODULEREBUILD_CMD when the host has emerge (a clear skip when not)' },
+  { flag: 'module-rebuild-cmd', key: 'MODULEREBUILD_CMD', kind: 'string', arg: 'command', group: 'kernel', help: 'the module rebuild command line' },
+  { flag: 'callback', key: 'CMD_CALLBACK', kind: 'string', arg: 'command', group: 'kernel', help: 'command line run after the kernel and modules are installed (KV in its environment)' },
   { flag: 'strip', key: 'STRIP_TYPE', kind: 'string', arg: 'all|kernel|modules|none', choices: ['all', 'kernel', 'modules', 'none'], negatedValue: 'none', group: 'kernel', help: 'what to strip of debug symbols' },
   // Install
   { flag: 'bootdir', key: 'BOOTDIR', kind: 'string', arg: 'dir', group: 'install', help: 'where the kernel and initramfs are installed' },

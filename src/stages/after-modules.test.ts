@@ -1,0 +1,65 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GkError } from '../errors.js';
+import { KernelConfig } from '../kernel/kconfig.js';
+import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
+import { callbackStage, moduleRebuildStage } from './after-modules.js';
+import { stagesFor } from '../pipelines.js';
+
+afterAll(() => disposeTestContexts());
+
+async function context(values: Parameters<typeof kernelTestContext>[0]) {
+  const t = await kernelTestContext(values);
+  t.ctx.kernel = { version: '6.1.77-cb', arch: 'x86_64', config: KernelConfig.parse(''), configPath: '', moduleDir: '', moduleCompression: 'none' };
+  return t;
+}
+
+async function withPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const old = process.env.PATH;
+  process.env.PATH = dir;
+  try {
+    return await fn();
+  } finally {
+    process.env.PATH = old;
+  }
+}
+
+describe('after modules_install', () => {
+  it('runs in all and kernel, after modules_install', () => {
+    for (const cmd of ['all', 'kernel'] as const) {
+      const names = stagesFor(cmd).map((s) => s.name);
+      expect(names.indexOf('module rebuild')).toBe(names.indexOf('modules-install') + 1);
+      expect(names.indexOf('callback')).toBe(names.indexOf('module rebuild') + 1);
+    }
+    expect(stagesFor('initramfs').map((s) => s.name)).not.toContain('callback');
+  });
+
+  it('module rebuild is a clear skip without emerge, and runs MODULEREBUILD_CMD with it', async () => {
+    const t = await context({ MODULEREBUILD: true, MODULEREBUILD_CMD: 'emerge @module-rebuild' });
+    const empty = join(t.dir, 'empty-bin');
+    await mkdir(empty);
+    expect(moduleRebuildStage.enabled(t.ctx)).toBe(true);
+    expect(await withPath(`${empty}:/usr/bin:/bin`, () => moduleRebuildStage.run(t.ctx))).toMatch(/^skipped: no emerge/);
+    const bin = join(t.dir, 'portage-bin');
+    await mkdir(bin);
+    const marker = join(t.dir, 'emerge-ran');
+    await writeFile(join(bin, 'emerge'), `#!/bin/sh\necho "$KV $*" > ${marker}\n`);
+    await chmod(join(bin, 'emerge'), 0o755);
+    await withPath(`${bin}:/usr/bin:/bin`, () => moduleRebuildStage.run(t.ctx));
+    expect(await readFile(marker, 'utf8')).toBe('6.1.77-cb @module-rebuild\n');
+    const off = await context({ MODULEREBUILD: false });
+    expect(moduleRebuildStage.enabled(off.ctx)).toBe(false);
+  });
+
+  it('--callback runs its command line with KV, and a failing one stops the build', async () => {
+    const t = await context({ CMD_CALLBACK: '' });
+    expect(callbackStage.enabled(t.ctx)).toBe(false);
+    const out = join(t.dir, 'callback-out');
+    const ok = await context({ CMD_CALLBACK: `echo "built $KV" > ${out}` });
+    await callbackStage.run(ok.ctx);
+    expect(await readFile(out, 'utf8')).toBe('built 6.1.77-cb\n');
+    const bad = await context({ CMD_CALLBACK: 'exit 3' });
+    await expect(callbackStage.run(bad.ctx)).rejects.toBeInstanceOf(GkError);
+  });
+});
