@@ -4,6 +4,7 @@ import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
 import { installAtomically, installSymlink } from '../install/atomic-install.js';
 import { expandFilename } from '../install/filenames.js';
+import { writeB2sum } from '../install/b2sum.js';
 
 /**
  * The only stage that writes the boot dir, and the last one: everything that can fail has
@@ -30,6 +31,7 @@ export const installInitramfsStage: Stage = {
     }
     const dest = await installAtomically(built.path, ctx.paths.bootdir, name);
     built.installedAs = dest;
+    if (ctx.settings.B2SUM) await writeB2sum(dest);
     if (ctx.settings.SYMLINK) {
       const link = expandFilename(ctx.settings.INITRAMFS_SYMLINK_NAME, { kv: kernel.version, arch: kernel.arch });
       await installSymlink(ctx.paths.bootdir, link, name);

@@ -1,5 +1,6 @@
 import { mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KernelConfig } from '../kernel/kconfig.js';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
@@ -70,5 +71,16 @@ describe('kernel-install stage', () => {
     const etc = join(t.dir, 'etc-kernels-named');
     await createKernelInstallStage({ etcKernelsDir: etc }).run(t.ctx);
     expect(await readdir(etc)).toEqual(['cfg-x86_64-6.1.192-t']);
+  });
+
+  it('--b2sum writes a .b2sum beside each installed file that b2sum -c accepts', async () => {
+    const t = await builtContext({ B2SUM: true, SAVE_CONFIG: false }, 'IMAGE-B2');
+    await createKernelInstallStage({ etcKernelsDir: join(t.dir, 'etc-b2') }).run(t.ctx);
+    const boot = t.ctx.paths.bootdir;
+    const sums = (await readdir(boot)).filter((n) => n.endsWith('.b2sum')).sort();
+    expect(sums).toEqual(['System.map-6.1.192-t.b2sum', 'config-6.1.192-t.b2sum', 'vmlinuz-6.1.192-t.b2sum']);
+    for (const s of sums) expect(execFileSync('b2sum', ['-c', s], { cwd: boot, encoding: 'utf8' })).toMatch(/: OK\n$/);
+    await writeFile(join(boot, 'vmlinuz-6.1.192-t'), 'tampered');
+    expect(() => execFileSync('b2sum', ['-c', 'vmlinuz-6.1.192-t.b2sum'], { cwd: boot, stdio: 'pipe' })).toThrow();
   });
 });

@@ -4,6 +4,7 @@ import { need } from '../context.js';
 import { GkError } from '../errors.js';
 import type { Stage } from '../pipeline.js';
 import { installAtomically, installSymlink } from '../install/atomic-install.js';
+import { writeB2sum } from '../install/b2sum.js';
 import { expandFilename } from '../install/filenames.js';
 import { installBootFiles } from '../kernel/boot-files.js';
 import { SYSTEM_CONFIG_LOCATIONS } from '../kernel/config-source.js';
@@ -47,6 +48,7 @@ export function createKernelInstallStage(deps: KernelInstallDeps = {}): Stage {
         { source: systemMap, name: names.systemMap },
         { source: kernel.configPath, name: names.config },
       ]);
+      if (s.B2SUM) for (const n of Object.values(names)) await writeB2sum(join(bootdir, n));
       ctx.outputs.kernelImage = join(bootdir, names.kernel);
       ctx.outputs.systemMap = join(bootdir, names.systemMap);
 
