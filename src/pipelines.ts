@@ -18,6 +18,7 @@ import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage, unmountBootStage } from './install/mountboot.js';
 import { callbackStage, moduleRebuildStage } from './stages/after-modules.js';
+import { bootloaderStage } from './stages/bootloader.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -54,9 +55,9 @@ const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModul
 export function stagesFor(command: CommandName): readonly Stage[] {
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
-    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
-    kernel: [...BUILD_KERNEL, kernelInstallStage],
-    bzImage: [kernelConfigureStage, kernelCompileStage, kernelInstallStage],
+    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage, bootloaderStage],
+    kernel: [...BUILD_KERNEL, kernelInstallStage, bootloaderStage],
+    bzImage: [kernelConfigureStage, kernelCompileStage, kernelInstallStage, bootloaderStage],
   };
   return [mountBootStage, preflightStage, ...middle[command], unmountBootStage];
 }

@@ -65,7 +65,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   notOffered('KERNEL_MAKE_DIRECTIVE_OVERRIDE', ['kernel-target'], 'string', "not yet: the arch's default image target is built", ['']),
   notOffered('KERNEL_BINARY_OVERRIDE', ['kernel-binary'], 'string', "not yet: the arch's default image is installed", ['']),
   // Steps around the build.
-  notOffered('BOOTLOADER', ['bootloader'], 'string', 'not yet: run grub-mkconfig -o /boot/grub/grub.cfg after the build', ['', 'no', 'none']),
   notOffered('SANDBOX', ['sandbox'], 'bool', "tsgenkernel runs no ebuild-style builds under Portage's sandbox; nothing to turn on or off", ['*']),
   notOffered('KERNEL_SOURCES', ['kernel-sources'], 'bool', 'only matters with KERNCACHE, which is not offered', ['*']),
   notOffered('KERNCACHE', ['kerncache'], 'string', 'archive outputs are not offered: tar the installed kernel, modules and config yourself', ['']),

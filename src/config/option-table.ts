@@ -76,6 +76,7 @@ export const OPTION_TABLE = [
   { flag: 'kernel-config-filename', key: 'KERNEL_CONFIG_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'name of the config saved in /etc/kernels by --save-config, and looked for there first (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-filename', key: 'INITRAMFS_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed initramfs name (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-symlink-name', key: 'INITRAMFS_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'initramfs symlink name' },
+  { flag: 'bootloader', key: 'BOOTLOADER', kind: 'string', arg: 'grub2', choices: ['no', 'grub2'], negatedValue: 'no', group: 'install', help: 'after installing the kernel, run grub-mkconfig -o BOOTDIR/grub/grub.cfg (skipped when GRUB is not installed)' },
   { flag: 'b2sum', key: 'B2SUM', kind: 'bool', group: 'install', help: 'write a FILE.b2sum (b2sum -c format) beside each installed file' },
   { flag: 'check-free-disk-space-bootdir', key: 'CHECK_FREE_DISK_SPACE_BOOTDIR', kind: 'int', arg: 'MB', group: 'install', help: 'refuse to start with less than this many MB free in the boot dir' },
   // Initramfs contents
