@@ -1,9 +1,10 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GkError } from '../errors.js';
 import { KernelConfig } from '../kernel/kconfig.js';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
+import { fakeTool, withPath } from '../../test/fake-tools.js';
 import { callbackStage, moduleRebuildStage } from './after-modules.js';
 import { stagesFor } from '../pipelines.js';
 
@@ -13,16 +14,6 @@ async function context(values: Parameters<typeof kernelTestContext>[0]) {
   const t = await kernelTestContext(values);
   t.ctx.kernel = { version: '6.1.77-cb', arch: 'x86_64', config: KernelConfig.parse(''), configPath: '', moduleDir: '', moduleCompression: 'none' };
   return t;
-}
-
-async function withPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const old = process.env.PATH;
-  process.env.PATH = dir;
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = old;
-  }
 }
 
 describe('after modules_install', () => {
@@ -41,11 +32,8 @@ describe('after modules_install', () => {
     await mkdir(empty);
     expect(moduleRebuildStage.enabled(t.ctx)).toBe(true);
     expect(await withPath(`${empty}:/usr/bin:/bin`, () => moduleRebuildStage.run(t.ctx))).toMatch(/^skipped: no emerge/);
-    const bin = join(t.dir, 'portage-bin');
-    await mkdir(bin);
     const marker = join(t.dir, 'emerge-ran');
-    await writeFile(join(bin, 'emerge'), `#!/bin/sh\necho "$KV $*" > ${marker}\n`);
-    await chmod(join(bin, 'emerge'), 0o755);
+    const bin = await fakeTool(join(t.dir, 'portage-bin'), 'emerge', marker, '"$KV $*"');
     await withPath(`${bin}:/usr/bin:/bin`, () => moduleRebuildStage.run(t.ctx));
     expect(await readFile(marker, 'utf8')).toBe('6.1.77-cb @module-rebuild\n');
     const off = await context({ MODULEREBUILD: false });

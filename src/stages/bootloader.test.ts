@@ -1,21 +1,12 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
+import { fakeTool, withPath } from '../../test/fake-tools.js';
 import { bootloaderStage } from './bootloader.js';
 import { stagesFor } from '../pipelines.js';
 
 afterAll(() => disposeTestContexts());
-
-async function withPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const old = process.env.PATH;
-  process.env.PATH = dir;
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = old;
-  }
-}
 
 describe('--bootloader=grub2', () => {
   it('runs grub-mkconfig into BOOTDIR/grub/grub.cfg after the kernel install, and skips without GRUB', async () => {
@@ -32,11 +23,8 @@ describe('--bootloader=grub2', () => {
     const empty = join(t.dir, 'no-grub');
     await mkdir(empty);
     expect(await withPath(`${empty}:/usr/bin:/bin`, () => bootloaderStage.run(t.ctx))).toMatch(/^skipped: neither grub-mkconfig/);
-    const bin = join(t.dir, 'grub-bin');
-    await mkdir(bin);
     const marker = join(t.dir, 'grub-ran');
-    await writeFile(join(bin, 'grub-mkconfig'), `#!/bin/sh\necho "$*" > ${marker}\n`);
-    await chmod(join(bin, 'grub-mkconfig'), 0o755);
+    const bin = await fakeTool(join(t.dir, 'grub-bin'), 'grub-mkconfig', marker);
     await withPath(`${bin}:/usr/bin:/bin`, () => bootloaderStage.run(t.ctx));
     expect(await readFile(marker, 'utf8')).toBe(`-o ${join(t.ctx.paths.bootdir, 'grub', 'grub.cfg')}\n`);
   });
