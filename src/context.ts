@@ -43,6 +43,8 @@ export interface BuildContext {
   settings: Settings;
   /** MODULES_<group> / AMODULES_<group> assignments from genkernel.conf. */
   moduleGroupOverrides: ReadonlyMap<string, string>;
+  /** The user's genkernel settings that tsgenkernel does not offer (one warning line each). */
+  notOffered?: readonly string[];
   log: Logger;
   dryRun: boolean;
   paths: {

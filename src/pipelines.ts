@@ -24,6 +24,9 @@ import { unmountBootStage } from './stages/unmount-boot.js';
 import { ukiCheckStage } from './stages/uki-check.js';
 import { ukiBuildStage } from './stages/uki.js';
 import { ukiInstallStage } from './stages/uki-install.js';
+import { moduleRebuildStage } from './stages/module-rebuild.js';
+import { callbackStage } from './stages/callback.js';
+import { bootloaderStage } from './stages/bootloader.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -52,7 +55,7 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  * boot dir last: with `all`, right before the initramfs, so a failed initramfs build leaves the
  * boot dir as it was. bzImage builds and installs the kernel image alone, as genkernel's does.
  */
-const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, moduleCompressionStage, kernelCompileStage, modulesInstallStage];
+const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, moduleCompressionStage, kernelCompileStage, modulesInstallStage, moduleRebuildStage, callbackStage];
 const INSTALLS: readonly Stage[] = [installInitramfsStage, ukiInstallStage];
 const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleCompressionStage && !INSTALLS.includes(s));
 
@@ -64,9 +67,9 @@ const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleComp
 export function stagesFor(command: CommandName): readonly Stage[] {
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
-    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, ...INSTALLS],
-    kernel: [...BUILD_KERNEL, kernelInstallStage],
-    bzImage: [kernelPrerequisitesStage, kernelConfigureStage, kernelCompileStage, kernelInstallStage],
+    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, ...INSTALLS, bootloaderStage],
+    kernel: [...BUILD_KERNEL, kernelInstallStage, bootloaderStage],
+    bzImage: [kernelPrerequisitesStage, kernelConfigureStage, kernelCompileStage, kernelInstallStage, bootloaderStage],
   };
   return [mountBootStage, preflightStage, ukiCheckStage, ...middle[command], unmountBootStage];
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { BuildContext, CommandName } from '../context.js';
 import { GkError } from '../errors.js';
 import { Logger, type LogLevel } from '../log.js';
-import { resolveSettings, type CliValues } from '../config/settings.js';
+import { resolveSettings, type CliValues, type NotOfferedFlag } from '../config/settings.js';
 import { requireTrusted, requireTrustedBuildPaths } from '../trust/build-paths.js';
 
 export const DEFAULT_CONF = '/etc/genkernel.conf';
@@ -32,12 +32,16 @@ function usableLogFile(path: string): string | undefined {
   }
 }
 
-export async function createBuildContext(command: CommandName, cli: CliValues & { configFile?: string }, write?: (line: string) => void): Promise<BuildContext> {
-  const { configFile, ...values } = cli;
+export async function createBuildContext(
+  command: CommandName,
+  cli: CliValues & { configFile?: string; notOfferedFlags?: readonly NotOfferedFlag[] },
+  write?: (line: string) => void,
+): Promise<BuildContext> {
+  const { configFile, notOfferedFlags, ...values } = cli;
   // Judged before it is read: its values decide every path below.
   if (configFile || existsSync(DEFAULT_CONF)) requireTrusted(configFile ?? DEFAULT_CONF, 'config file', 'pass another --config=FILE');
   const conf = await readConf(configFile);
-  const resolved = resolveSettings({ confText: conf.text, confPath: conf.path, cli: values });
+  const resolved = resolveSettings({ confText: conf.text, confPath: conf.path, cli: values, cliNotOffered: notOfferedFlags });
   const s = resolved.settings;
   requireTrustedBuildPaths({ tmpdir: s.TMPDIR, cachedir: s.CACHE_DIR, distdir: s.DISTDIR });
   if (s.LOGLEVEL < 0 || s.LOGLEVEL > 5) throw new GkError(`loglevel ${s.LOGLEVEL} is out of range`, 'use --loglevel=0 … 5');
@@ -58,6 +62,7 @@ export async function createBuildContext(command: CommandName, cli: CliValues & 
     command,
     settings: s,
     moduleGroupOverrides: resolved.moduleGroupOverrides,
+    notOffered: resolved.notOffered,
     log,
     dryRun,
     paths: { tmp, cache: s.CACHE_DIR, distdir: s.DISTDIR, bootdir: s.BOOTDIR },

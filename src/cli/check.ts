@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { GkError, isGkError } from '../errors.js';
 import type { Stage } from '../pipeline.js';
-import { cliValues } from './options.js';
+import { cliInput } from './options.js';
 import { createBuildContext } from './build-context.js';
 import { resolveKernelStage } from '../stages/resolve-kernel.js';
 import { moduleCompressionStage } from '../stages/module-compression.js';
@@ -132,6 +132,13 @@ const kernelBuildCheck: Check = async (ctx) => {
   return line('warn', 'kernel build', `building ${start.tree.sourceDir} needs what this host lacks: ${missing.map(describePrereq).join('; ')}`, 'install them before `tsgenkernel all` or `kernel`');
 };
 
+/** The user's genkernel settings (conf keys, flags) whose feature tsgenkernel does not offer. */
+const notOfferedCheck: Check = async (ctx) => {
+  const lines = ctx.notOffered ?? [];
+  if (lines.length === 0) return line('ok', 'genkernel settings', 'every genkernel setting given is offered');
+  return lines.map((l) => line('warn', 'not offered', l));
+};
+
 /** Runs every check; later checks use what earlier ones found (the kernel facts). */
 export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
   const checks: Array<[string, Check]> = [
@@ -147,6 +154,7 @@ export async function runChecks(ctx: BuildContext): Promise<CheckLine[]> {
     ['kernel build', kernelBuildCheck],
     ['uki', (c) => ukiCheckLines(c, guarded)],
     ['luks tokens', (c) => tokenCheckLines(c)],
+    ['genkernel settings', notOfferedCheck],
   ];
   const out: CheckLine[] = [];
   for (const [name, fn] of checks) out.push(...(await guarded(name, () => fn(ctx))));
@@ -159,7 +167,7 @@ export function formatCheckLine(l: CheckLine): string {
 
 /** `tsgenkernel check [options]`: the same options as a build; nothing is written. */
 export async function check(opts: Record<string, unknown>): Promise<void> {
-  const ctx = await createBuildContext('initramfs', { ...cliValues(opts), DRY_RUN: true, LOGFILE: '', configFile: opts.config as string | undefined });
+  const ctx = await createBuildContext('initramfs', { ...cliInput(opts), DRY_RUN: true, LOGFILE: '' });
   const lines = await runChecks(ctx);
   process.stdout.write(lines.map(formatCheckLine).join('\n') + '\n');
   const failed = lines.filter((l) => l.status === 'FAIL').length;

@@ -48,7 +48,7 @@ describe('bash completion', () => {
   });
 
   it('completes command words, then options of that command', () => {
-    expect(complete('in')).toEqual(['initramfs', 'inspect']);
+    expect(complete('in')).toEqual(['initramfs', 'inspect', 'install-hooks']);
     expect(complete('initramfs', '--kernel-mod')).toEqual(['--kernel-modules-prefix=']);
     expect(complete('initramfs', '--no-lu')).toEqual(['--no-luks']);
     expect(complete('inspect', '--c')).toEqual(['--cat=']);

@@ -1,5 +1,6 @@
 import type { Command, Option } from 'commander';
 import { GkError } from '../errors.js';
+import { NOT_OFFERED_FLAGS } from './options.js';
 
 /**
  * `tsgenkernel completion bash`: a bash completion script generated from the program itself,
@@ -19,7 +20,8 @@ function valueKind(o: Option): ValueKind {
 }
 
 function longFlags(cmd: Command): Option[] {
-  return cmd.options.filter((o) => o.long !== undefined);
+  // genkernel's not-offered flags are accepted only to be reported; they are not offered here either.
+  return cmd.options.filter((o) => o.long !== undefined && !NOT_OFFERED_FLAGS.has(o.long));
 }
 
 /** bash word list, single-quoted as one shell word. */

@@ -49,6 +49,21 @@ export function buildProgram(): Command {
     async (opts: Record<string, unknown>) => (await import('./check.js')).check(opts),
   );
   program
+    .command('install-hooks')
+    .description("install the kernel hooks (a kernel-install plugin, /etc/kernel/postinst.d and postrm.d) that build a new kernel's initramfs")
+    .option('--uninstall', 'remove the hooks instead')
+    .option('--root <dir>', 'install below this directory instead of /')
+    .exitOverride()
+    .action(async (opts: { uninstall?: boolean; root?: string }) => (await import('../hooks/install-hooks.js')).installHooksCommand(opts));
+  program
+    .command('hook')
+    .description('what the installed kernel hooks run: build (add) or remove the initramfs of kernel KV, in the boot dir of IMAGE')
+    .argument('<action>', 'add or remove')
+    .argument('<KV>', 'kernel version')
+    .argument('[image]', 'the installed kernel image')
+    .exitOverride()
+    .action(async (action: string, kv: string, image: string | undefined) => (await import('../hooks/hook-command.js')).hookCommand(action, kv, image || undefined));
+  program
     .command('completion')
     .description('print a bash completion script generated from the option table')
     .argument('<shell>', 'bash')

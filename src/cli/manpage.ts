@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OPTION_TABLE, type OptionSpec } from '../config/option-table.js';
+import { NOT_OFFERED_FLAGS } from './options.js';
 
 /**
  * `tsgenkernel manpage`: tsgenkernel(8) in roff, generated from the option table (every flag,
@@ -30,9 +31,11 @@ function flagLine(spec: OptionSpec): string {
 function optionEntry(spec: OptionSpec): string[] {
   const notes: string[] = [];
   notes.push(`genkernel.conf: \\fB${spec.key}\\fR.`);
-  if (spec.kind === 'string' && spec.negatedValue !== undefined) notes.push(`\\fB\\-\\-no\\-${roffEscape(spec.flag)}\\fR means \\fB${roffEscape(spec.flag)}=${roffEscape(spec.negatedValue)}\\fR.`);
+  if (spec.bareValue !== undefined) notes.push(`\\fB\\-\\-${roffEscape(spec.flag)}\\fR alone means \\fB${roffEscape(spec.flag)}=${roffEscape(spec.bareValue)}\\fR.`);
+  if (spec.kind !== 'bool' && spec.negatedValue !== undefined) notes.push(`\\fB\\-\\-no\\-${roffEscape(spec.flag)}\\fR means \\fB${roffEscape(spec.flag)}=${roffEscape(spec.negatedValue)}\\fR.`);
   if (spec.aliases?.length) notes.push(`Also spelled ${spec.aliases.map((a) => `\\fB\\-\\-${roffEscape(a)}\\fR`).join(', ')}.`);
   if (spec.ours) notes.push('Not a genkernel option.');
+  if (spec.flagOurs) notes.push('genkernel has the key but not the flag.');
   const help = roffEscape(spec.help.charAt(0).toUpperCase() + spec.help.slice(1));
   return ['.TP', flagLine(spec), `${help}. ${notes.join(' ')}`];
 }
@@ -56,7 +59,7 @@ export function manPage(program: Command, opts: { version: string; date?: string
     const args = c.registeredArguments.map((a) => (a.required ? ` \\fI${roffEscape(a.name())}\\fR` : ` [\\fI${roffEscape(a.name())}\\fR]`)).join('');
     const aliases = c.aliases().length ? ` (alias: \\fB${c.aliases().map(roffEscape).join(', ')}\\fR)` : '';
     out.push('.TP', `\\fB${roffEscape(c.name())}\\fR${args}${aliases}`, roffEscape(c.description()));
-    const extra = c.options.filter((o) => o.long && !tableFlags.has(o.long.replace(/^--(no-)?/, '')) && o.long !== '--help');
+    const extra = c.options.filter((o) => o.long && !tableFlags.has(o.long.replace(/^--(no-)?/, '')) && !NOT_OFFERED_FLAGS.has(o.long) && o.long !== '--help');
     for (const o of extra) out.push('.RS', '.TP', `\\fB${roffEscape(o.flags)}\\fR`, roffEscape(o.description), '.RE');
   }
   out.push('.SH OPTIONS');

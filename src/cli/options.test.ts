@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { addTableOptions, cliValues, moveLeadingOptions } from './options.js';
+import { addTableOptions, cliValues, moveLeadingOptions, notOfferedFlags } from './options.js';
 import { OPTION_TABLE } from '../config/option-table.js';
 
 function parse(args: string[]) {
@@ -29,6 +29,26 @@ describe('command-line options', () => {
     expect(parse(['--no-compress-initrd']).COMPRESS_INITRD).toBe(false);
     expect(parse(['--no-strip']).STRIP_TYPE).toBe('none');
     expect(parse(['--strip', 'all']).STRIP_TYPE).toBe('all');
+  });
+
+  it("takes genkernel's bare --microcode (all) and --nice (10), and --no-nice (0)", () => {
+    expect(parse(['--microcode']).MICROCODE).toBe('all');
+    expect(parse(['--microcode=amd']).MICROCODE).toBe('amd');
+    expect(parse(['--no-microcode']).MICROCODE).toBe('none');
+    expect(parse(['--nice']).NICE).toBe(10);
+    expect(parse(['--nice=5']).NICE).toBe(5);
+    expect(parse(['--no-nice']).NICE).toBe(0);
+    expect(parse(['--microcode', '--luks'])).toEqual({ MICROCODE: 'all', LUKS: true });
+  });
+
+  it("accepts genkernel's not-offered flags, to be reported rather than refused", () => {
+    const cmd = addTableOptions(new Command('initramfs').exitOverride());
+    cmd.parse(['--nfs', '--kernel-cc=distcc', '--no-splash'], { from: 'user' });
+    expect(notOfferedFlags(cmd.opts()).map((f) => [f.flag, f.value])).toEqual([
+      ['kernel-cc', 'distcc'],
+      ['nfs', true],
+      ['splash', false],
+    ]);
   });
 
   it('leaves options that were not given undefined, so the conf file keeps its say', () => {

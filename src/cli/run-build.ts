@@ -2,7 +2,7 @@ import type { CommandName } from '../context.js';
 import { createBuildContext } from './build-context.js';
 import { runPipeline, runCleanups } from '../pipeline.js';
 import { dryRunStagesFor, stagesFor } from '../pipelines.js';
-import { cliValues } from './options.js';
+import { cliInput } from './options.js';
 import { printPlan } from './plan.js';
 import { holdBootDir } from '../install/hold-boot-dir.js';
 import { clearToolCache } from '../gkbuild/index.js';
@@ -11,7 +11,7 @@ import { warnUntrustedInputs } from '../trust/inputs.js';
 /** Runs one build command end to end and prints its summary. */
 export async function runBuild(command: CommandName, opts: Record<string, unknown>): Promise<void> {
   const started = performance.now();
-  const ctx = await createBuildContext(command, { ...cliValues(opts), configFile: opts.config as string | undefined });
+  const ctx = await createBuildContext(command, cliInput(opts));
   try {
     holdBootDir(ctx);
     warnUntrustedInputs(ctx);

@@ -62,6 +62,8 @@ describe('genkernel.conf parser', () => {
     ['X=1\nY=2\nnot an assignment\n', 3],
     ['A=1 | cat\n', 1],
     ['A="${bad name}"\n', 1],
+    ['X=1\nA="${X#pat}"\n', 2],
+    ['A="${X:-open\n', 1],
   ])('reports a syntax error with its line number: %j', (text, lineNo) => {
     let caught: unknown;
     try {
@@ -71,5 +73,67 @@ describe('genkernel.conf parser', () => {
     }
     expect(caught).toBeInstanceOf(GkError);
     expect((caught as GkError).message).toContain(`test.conf:${lineNo}:`);
+  });
+
+  describe('parameter expansion forms', () => {
+    const env = { SET: 'env', EMPTY: '' };
+    it.each([
+      ['${SET:-w}', 'env'],
+      ['${EMPTY:-w}', 'w'],
+      ['${UNSET:-w}', 'w'],
+      ['${SET-w}', 'env'],
+      ['${EMPTY-w}', ''],
+      ['${UNSET-w}', 'w'],
+      ['${SET:+w}', 'w'],
+      ['${EMPTY:+w}', ''],
+      ['${UNSET:+w}', ''],
+      ['${SET+w}', 'w'],
+      ['${EMPTY+w}', 'w'],
+      ['${UNSET+w}', ''],
+      ['${SET:=w}', 'env'],
+      ['${EMPTY:=w}', 'w'],
+      ['${EMPTY=w}', ''],
+      ['${UNSET=w}', 'w'],
+    ])('%s', (form, want) => {
+      expect(parse(`A="${form}"\nB=${form}\n`, env).get('A')).toBe(want);
+      expect(parse(`A="${form}"\nB=${form}\n`, env).get('B')).toBe(want);
+    });
+
+    it('nests, quotes and sees earlier keys before the environment', () => {
+      const m = parse(
+        [
+          'BASE=/opt',
+          'A="${UNSET:-${BASE}/x}"',
+          'B=${UNSET:-"a b"}',
+          "C=${UNSET:-'lit $BASE'}",
+          'D="${UNSET:-${ALSO_UNSET:-deep}}"',
+          'E="${BASE:+[$BASE]}"',
+          'F="${UNSET:-a}${BASE:+b}"',
+          'G="${UNSET:-}"',
+          'H="${UNSET:-x\\}y}"',
+        ].join('\n'),
+        { BASE: '/env-loses' },
+      );
+      expect(m.get('A')).toBe('/opt/x');
+      expect(m.get('B')).toBe('a b');
+      expect(m.get('C')).toBe('lit $BASE');
+      expect(m.get('D')).toBe('deep');
+      expect(m.get('E')).toBe('[/opt]');
+      expect(m.get('F')).toBe('ab');
+      expect(m.get('G')).toBe('');
+      expect(m.get('H')).toBe('x}y');
+    });
+
+    it('assigns with := only when the word is used, and the variable is visible afterwards', () => {
+      const m = parse('A="${V:=first}"\nB="${V:=second}"\nC="$V"\nD="${SET:-${W:=never}}"\nE="${W-unset}"\n', env);
+      expect([m.get('A'), m.get('B'), m.get('C'), m.get('D'), m.get('E')]).toEqual(['first', 'first', 'first', 'env', 'unset']);
+      expect(m.has('V')).toBe(false);
+    });
+
+    it('takes GK_SHARE from the environment, as genkernel does', () => {
+      const line = 'GK_SHARE="${GK_SHARE:-/usr/share/genkernel}"\nDISTDIR="${GK_SHARE}/distfiles"\n';
+      expect(parse(line).get('DISTDIR')).toBe('/usr/share/genkernel/distfiles');
+      expect(parse(line, { GK_SHARE: '/srv/gk' }).get('DISTDIR')).toBe('/srv/gk/distfiles');
+    });
   });
 });

@@ -20,10 +20,14 @@ export interface OptionSpec {
   readonly group: 'general' | 'kernel' | 'initramfs' | 'install';
   /** Not a genkernel option. */
   readonly ours?: boolean;
+  /** genkernel has the conf key but no flag: the flag is tsgenkernel's. */
+  readonly flagOurs?: boolean;
   /** Extra flags that mean the same (genkernel's deprecated spellings). */
   readonly aliases?: readonly string[];
   /** For a string option, the value its --no- form sets (genkernel's --no-strip = --strip=none). */
   readonly negatedValue?: string;
+  /** The value the flag takes when given bare (genkernel's --microcode = all, --nice = 10). */
+  readonly bareValue?: string;
 }
 
 export const OPTION_TABLE = [
@@ -34,7 +38,7 @@ export const OPTION_TABLE = [
   { flag: 'tmpdir', key: 'TMPDIR', kind: 'string', arg: 'dir', group: 'general', help: 'where temporary build trees go' },
   { flag: 'cachedir', key: 'CACHE_DIR', kind: 'string', arg: 'dir', group: 'general', help: 'where built static tools are cached' },
   { flag: 'clear-cachedir', key: 'CLEAR_CACHEDIR', kind: 'bool', group: 'general', help: 'drop the tool cache before building' },
-  { flag: 'distdir', key: 'DISTDIR', kind: 'string', arg: 'dir', group: 'general', ours: true, help: 'where the source tarballs of the static tools are read from' },
+  { flag: 'distdir', key: 'DISTDIR', kind: 'string', arg: 'dir', group: 'general', flagOurs: true, help: 'where the source tarballs of the static tools are read from' },
   { flag: 'cleanup', key: 'CLEANUP', kind: 'bool', group: 'general', help: 'remove the temporary directory on exit' },
   { flag: 'postclear', key: 'POSTCLEAR', kind: 'bool', group: 'general', help: 'also clear the tool cache after the run' },
   { flag: 'dry-run', key: 'DRY_RUN', kind: 'bool', group: 'general', ours: true, help: 'print the plan (modules, features, files) and write nothing' },
@@ -42,17 +46,23 @@ export const OPTION_TABLE = [
   { flag: 'kerneldir', key: 'KERNEL_DIR', kind: 'string', arg: 'dir', group: 'kernel', help: 'kernel source directory' },
   { flag: 'kernel-outputdir', key: 'KERNEL_OUTPUTDIR', kind: 'string', arg: 'dir', group: 'kernel', help: "kernel build directory (make's O=)" },
   { flag: 'kernel-config', key: 'KERNEL_CONFIG', kind: 'string', arg: 'file|default', group: 'kernel', help: "kernel .config to use; 'default' starts from the running kernel's config" },
+  { flag: 'default-kernel-config', key: 'DEFAULT_KERNEL_CONFIG', kind: 'string', arg: 'file', group: 'kernel', flagOurs: true, help: 'kernel config to start from when no saved or installed config matches (before the running kernel\'s)' },
+  { flag: 'replace-tree-config', key: 'REPLACE_TREE_CONFIG', kind: 'bool', group: 'kernel', ours: true, help: "let the chosen kernel config replace a different .config already in the tree (kept as .config.tsgk-previous)" },
   { flag: 'kernel-version', key: 'KERNEL_VERSION', kind: 'string', arg: 'KV', group: 'kernel', ours: true, help: 'build the initramfs for this installed kernel version (no sources needed)' },
   { flag: 'kernel-modules-prefix', key: 'KERNEL_MODULES_PREFIX', kind: 'string', arg: 'dir', group: 'kernel', help: 'modules live in <prefix>/lib/modules/KV' },
   { flag: 'kernel-localversion', key: 'KERNEL_LOCALVERSION', kind: 'string', arg: 'string', group: 'kernel', help: "set CONFIG_LOCALVERSION ('UNSET' clears it)" },
+  { flag: 'kernel-append-localversion', key: 'KERNEL_APPEND_LOCALVERSION', kind: 'string', arg: 'string', group: 'kernel', help: 'appended to KERNEL_LOCALVERSION (%%ARCH%% expands)' },
   { flag: 'makeopts', key: 'MAKEOPTS', kind: 'string', arg: 'opts', group: 'kernel', help: 'options for make, e.g. -j2' },
-  { flag: 'nice', key: 'NICE', kind: 'int', arg: '0-19', group: 'kernel', help: 'nice level of the kernel make' },
+  { flag: 'nice', key: 'NICE', kind: 'int', arg: '0-19', bareValue: '10', negatedValue: '0', group: 'kernel', help: 'nice level of the kernel make' },
   { flag: 'menuconfig', key: 'MENUCONFIG', kind: 'bool', group: 'kernel', help: 'run make menuconfig after oldconfig' },
   { flag: 'nconfig', key: 'NCONFIG', kind: 'bool', group: 'kernel', help: 'run make nconfig after oldconfig' },
   { flag: 'oldconfig', key: 'OLDCONFIG', kind: 'bool', group: 'kernel', help: 'run make olddefconfig on the chosen config' },
   { flag: 'clean', key: 'CLEAN', kind: 'bool', group: 'kernel', help: 'run make clean before compiling' },
   { flag: 'mrproper', key: 'MRPROPER', kind: 'bool', group: 'kernel', help: 'run make mrproper before compiling' },
   { flag: 'save-config', key: 'SAVE_CONFIG', kind: 'bool', group: 'kernel', help: 'save the final config as /etc/kernels/kernel-config-KV' },
+  { flag: 'module-rebuild', key: 'MODULEREBUILD', kind: 'bool', group: 'kernel', help: 'after modules_install, run MODULEREBUILD_CMD when the host has emerge (a clear skip when not)' },
+  { flag: 'module-rebuild-cmd', key: 'MODULEREBUILD_CMD', kind: 'string', arg: 'command', group: 'kernel', help: 'the module rebuild command line' },
+  { flag: 'callback', key: 'CMD_CALLBACK', kind: 'string', arg: 'command', group: 'kernel', help: 'command line run after the kernel and modules are installed (KV in its environment)' },
   { flag: 'strip', key: 'STRIP_TYPE', kind: 'string', arg: 'all|kernel|modules|none', choices: ['all', 'kernel', 'modules', 'none'], negatedValue: 'none', group: 'kernel', help: 'what to strip of debug symbols' },
   // Install
   { flag: 'bootdir', key: 'BOOTDIR', kind: 'string', arg: 'dir', group: 'install', help: 'where the kernel and initramfs are installed' },
@@ -62,8 +72,12 @@ export const OPTION_TABLE = [
   { flag: 'kernel-filename', key: 'KERNEL_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed kernel name (%%KV%%, %%ARCH%% expand)' },
   { flag: 'kernel-symlink-name', key: 'KERNEL_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'kernel symlink name' },
   { flag: 'systemmap-filename', key: 'SYSTEMMAP_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed System.map name' },
+  { flag: 'systemmap-symlink-name', key: 'SYSTEMMAP_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'System.map symlink name (with --symlink)' },
+  { flag: 'kernel-config-filename', key: 'KERNEL_CONFIG_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'name of the config saved in /etc/kernels by --save-config, and looked for there first (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-filename', key: 'INITRAMFS_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed initramfs name (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-symlink-name', key: 'INITRAMFS_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'initramfs symlink name' },
+  { flag: 'bootloader', key: 'BOOTLOADER', kind: 'string', arg: 'grub2', choices: ['no', 'grub2'], negatedValue: 'no', group: 'install', help: 'after installing the kernel, run grub-mkconfig -o BOOTDIR/grub/grub.cfg (skipped when GRUB is not installed)' },
+  { flag: 'b2sum', key: 'B2SUM', kind: 'bool', group: 'install', help: 'write a FILE.b2sum (b2sum -c format) beside each installed file' },
   { flag: 'check-free-disk-space-bootdir', key: 'CHECK_FREE_DISK_SPACE_BOOTDIR', kind: 'int', arg: 'MB', group: 'install', help: 'refuse to start with less than this many MB free in the boot dir' },
   { flag: 'uki', key: 'UKI', kind: 'bool', group: 'install', ours: true, help: 'also build a unified kernel image (EFI stub, kernel, initramfs, command line) and install it on the ESP' },
   { flag: 'uki-cmdline', key: 'UKI_CMDLINE', kind: 'string', arg: 'cmdline', group: 'install', ours: true, help: "kernel command line embedded in the UKI (default: this machine's root=)" },
@@ -77,16 +91,17 @@ export const OPTION_TABLE = [
   { flag: 'kmod', key: 'KMOD', kind: 'bool', group: 'initramfs', ours: true, help: 'load modules with a static kmod (reads .ko.zst/.ko.xz/.ko.gz); --no-kmod uses busybox modutils' },
   { flag: 'decompress-modules', key: 'DECOMPRESS_MODULES', kind: 'bool', group: 'initramfs', ours: true, help: 'store modules decompressed in the image (compresses better as a whole)' },
   { flag: 'hostonly', key: 'HOSTONLY', kind: 'bool', group: 'initramfs', ours: true, help: "only the modules this machine's devices and root stack need" },
+  { flag: 'modprobedir', key: 'MODPROBEDIR', kind: 'string', arg: 'dir', group: 'initramfs', help: "modprobe.d whose options, blacklist, softdep and install lines go into the image ('' for none)" },
   { flag: 'firmware', key: 'FIRMWARE', kind: 'bool', group: 'initramfs', help: 'include the firmware the selected modules ask for' },
   { flag: 'all-firmware', key: 'ALLFIRMWARE', kind: 'bool', group: 'initramfs', help: 'include the whole firmware directory' },
   { flag: 'firmware-dir', key: 'FIRMWARE_DIR', kind: 'string', arg: 'dir', group: 'initramfs', help: 'firmware directory' },
   { flag: 'firmware-files', key: 'FIRMWARE_FILES', kind: 'string', arg: 'f1,f2', group: 'initramfs', help: 'explicit firmware files, relative to the firmware dir' },
   { flag: 'microcode-initramfs', key: 'MICROCODE_INITRAMFS', kind: 'bool', group: 'initramfs', help: 'prepend an early microcode archive' },
-  { flag: 'microcode', key: 'MICROCODE', kind: 'string', arg: 'all|amd|intel', choices: ['all', 'amd', 'intel'], negatedValue: 'none', group: 'initramfs', help: 'which vendors the early microcode covers' },
+  { flag: 'microcode', key: 'MICROCODE', kind: 'string', arg: 'all|amd|intel', choices: ['all', 'amd', 'intel'], negatedValue: 'none', bareValue: 'all', group: 'initramfs', help: 'which vendors the early microcode covers' },
   { flag: 'luks', key: 'LUKS', kind: 'bool', group: 'initramfs', help: 'include LUKS (cryptsetup) support' },
   { flag: 'tpm2', key: 'TPM2', kind: 'bool', group: 'initramfs', ours: true, help: 'unlock LUKS2 volumes enrolled with systemd-cryptenroll --tpm2-device by the TPM, before any prompt' },
   { flag: 'fido2', key: 'FIDO2', kind: 'bool', group: 'initramfs', ours: true, help: 'unlock LUKS2 volumes enrolled with systemd-cryptenroll --fido2-device by a FIDO2 key' },
-  { flag: 'lvm', key: 'LVM', kind: 'bool', group: 'initramfs', help: 'include LVM support' },
+  { flag: 'lvm', key: 'LVM', kind: 'bool', aliases: ['lvm2'], group: 'initramfs', help: 'include LVM support' },
   { flag: 'mdadm', key: 'MDADM', kind: 'bool', group: 'initramfs', help: 'include software RAID (mdadm) support' },
   { flag: 'mdadm-config', key: 'MDADM_CONFIG', kind: 'string', arg: 'file', group: 'initramfs', help: 'mdadm.conf to ship in the image' },
   { flag: 'zfs', key: 'ZFS', kind: 'bool', group: 'initramfs', help: 'include ZFS support (tools copied from the host)' },
@@ -100,7 +115,7 @@ export const OPTION_TABLE = [
   { flag: 'linuxrc', key: 'LINUXRC', kind: 'string', arg: 'file', group: 'initramfs', help: 'use this file as /init' },
   { flag: 'initramfs-overlay', key: 'INITRAMFS_OVERLAY', kind: 'string', arg: 'dir', group: 'initramfs', help: 'directory added last, overriding what is there' },
   { flag: 'compress-initramfs', key: 'COMPRESS_INITRD', kind: 'bool', aliases: ['compress-initrd'], group: 'initramfs', help: 'compress the initramfs' },
-  { flag: 'compress-initramfs-type', key: 'COMPRESS_INITRD_TYPE', kind: 'string', arg: 'type', choices: ['best', 'fastest', 'zstd', 'xz', 'lzma', 'gzip', 'bzip2', 'lz4', 'lzo'], group: 'initramfs', help: 'compressor: best, fastest, zstd, xz, lzma, gzip, bzip2, lz4, lzo' },
+  { flag: 'compress-initramfs-type', key: 'COMPRESS_INITRD_TYPE', kind: 'string', arg: 'type', aliases: ['compress-initrd-type'], choices: ['best', 'fastest', 'zstd', 'xz', 'lzma', 'gzip', 'bzip2', 'lz4', 'lzo'], group: 'initramfs', help: 'compressor: best, fastest, zstd, xz, lzma, gzip, bzip2, lz4, lzo' },
   { flag: 'compress-level', key: 'COMPRESS_LEVEL', kind: 'int', arg: 'n', group: 'initramfs', ours: true, help: "compressor level (0 = the compressor's default from the Performance table)" },
   { flag: 'real-root', key: 'REAL_ROOT', kind: 'string', arg: 'dev', group: 'initramfs', help: 'default for real_root= baked into the image' },
 ] as const satisfies readonly OptionSpec[];

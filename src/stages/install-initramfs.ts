@@ -8,6 +8,7 @@ import { secretSourcesUnder } from '../image/image-secrets.js';
 
 /** Every image is root's alone: it may hold keys, and its .old the same ones. */
 const IMAGE_MODE = 0o600;
+import { writeB2sum } from '../install/b2sum.js';
 
 /**
  * The only stage that writes the boot dir, and the last one: everything that can fail has
@@ -36,6 +37,7 @@ export const installInitramfsStage: Stage = {
     }
     const dest = await installAtomically(built.path, ctx.paths.bootdir, name, { mode: IMAGE_MODE });
     built.installedAs = dest;
+    if (ctx.settings.B2SUM) await writeB2sum(dest);
     if (ctx.settings.SYMLINK) {
       const link = expandFilename(ctx.settings.INITRAMFS_SYMLINK_NAME, { kv: kernel.version, arch: kernel.arch });
       await installSymlink(ctx.paths.bootdir, link, name);

@@ -5,12 +5,13 @@ import type { BuildContext } from '../context.js';
 import { GkError } from '../errors.js';
 import { chooseCompressor, hostCompressorTools } from '../image/compressors.js';
 import type { Stage } from '../pipeline.js';
-import { chooseConfigSource, readConfigText, SYSTEM_CONFIG_LOCATIONS, type ConfigLocations } from '../kernel/config-source.js';
+import { chooseConfigSource, GIVEN_WITH_FLAG, readConfigText, SYSTEM_CONFIG_LOCATIONS, type ConfigLocations, type ConfigSource } from '../kernel/config-source.js';
 import { enforceOptions } from '../kernel/enforce-options.js';
 import { setConfigString } from '../kernel/kconfig-edit.js';
 import { kernelFactsFromTree } from './resolve-kernel.js';
 import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.js';
-import { kernelVersionFromSources } from '../kernel/kernel-version.js';
+import { hostMachine, kernelVersionFromSources } from '../kernel/kernel-version.js';
+import { configChoiceFor, localVersion } from '../kernel/starting-config.js';
 import { requiredKernelOptions } from '../kernel/required-options.js';
 
 export interface KernelConfigureDeps {
@@ -41,29 +42,27 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
       const kvBefore = await kernelVersionFromSources(tree.sourceDir, tree.outputDir);
       refuseDirtySourceForOutputDir(tree);
 
-      const source = chooseConfigSource(s.KERNEL_CONFIG, kvBefore, where);
+      const source = chooseConfigSource(configChoiceFor(s, kvBefore), where);
+      // Said first, at the default loglevel: which config the build starts from, and why that one.
+      ctx.log.info(`kernel config: ${source.kind === 'file' ? source.path : `make defconfig in ${tree.outputDir}`} (${source.why})`);
       // Read before mrproper: the chosen file may be the .config mrproper is about to delete.
       const text = source.kind === 'file' ? await readConfigText(source.path) : undefined;
 
       const configPath = join(tree.outputDir, '.config');
+      await refuseReplacingTreeConfig(source, configPath, text, s.REPLACE_TREE_CONFIG);
       await mkdir(tree.outputDir, { recursive: true });
       await keepUserConfig(ctx, configPath, text);
       if (s.MRPROPER) await kernelMake(ctx, tree, ['mrproper']);
 
-      if (text !== undefined && source.kind === 'file') {
-        await writeFile(configPath, text);
-        ctx.log.info(`kernel config: ${source.path} (${source.why})`, 2);
-      } else {
-        ctx.log.info(`kernel config: make defconfig (${source.why})`);
-        await kernelMake(ctx, tree, ['defconfig']);
+      if (text !== undefined && source.kind === 'file') await writeFile(configPath, text);
+      else await kernelMake(ctx, tree, ['defconfig']);
+
+      const localversion = localVersion(s.KERNEL_LOCALVERSION, s.KERNEL_APPEND_LOCALVERSION, hostMachine());
+      if (localversion !== undefined) {
+        await writeFile(configPath, setConfigString(await readFile(configPath, 'utf8'), 'LOCALVERSION', localversion === 'UNSET' ? '' : localversion));
       }
 
-      if (s.KERNEL_LOCALVERSION) {
-        const value = s.KERNEL_LOCALVERSION === 'UNSET' ? '' : s.KERNEL_LOCALVERSION;
-        await writeFile(configPath, setConfigString(await readFile(configPath, 'utf8'), 'LOCALVERSION', value));
-      }
-
-      if (s.OLDCONFIG || s.KERNEL_LOCALVERSION) await kernelMake(ctx, tree, ['olddefconfig']);
+      if (s.OLDCONFIG || localversion !== undefined) await kernelMake(ctx, tree, ['olddefconfig']);
       if (s.MENUCONFIG) await kernelMake(ctx, tree, ['menuconfig'], { interactive: true });
       if (s.NCONFIG) await kernelMake(ctx, tree, ['nconfig'], { interactive: true });
 
@@ -106,6 +105,23 @@ function refuseDirtySourceForOutputDir(tree: KernelTree): void {
       `run 'make mrproper' in ${tree.sourceDir} (save its .config first), or build without --kernel-outputdir`,
     );
   }
+}
+
+/**
+ * The tree's own .config is the user's work: when the config chosen by the search differs from
+ * it, stop before anything is touched and name both ways out. A file given with --kernel-config
+ * is the user's explicit choice and replaces it (kept as .config.tsgk-previous), as does the
+ * confirming flag.
+ */
+export async function refuseReplacingTreeConfig(source: ConfigSource, configPath: string, chosen: string | undefined, confirmed: boolean): Promise<void> {
+  if (confirmed || (source.kind === 'file' && source.why === GIVEN_WITH_FLAG)) return;
+  const current = await readFile(configPath, 'utf8').catch(() => undefined);
+  if (current === undefined || current === chosen) return;
+  const chosenName = source.kind === 'file' ? source.path : 'make defconfig';
+  throw new GkError(
+    `${configPath} differs from the kernel config this build would start from, ${chosenName} (${source.why})`,
+    `use the tree's own with --kernel-config=${configPath}, or replace it with --replace-tree-config (the current one is kept as .config.tsgk-previous)`,
+  );
 }
 
 /** A .config about to be replaced (or wiped by mrproper) by a different one is kept beside it. */

@@ -1,5 +1,6 @@
 import { mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KernelConfig } from '../kernel/kconfig.js';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
@@ -40,8 +41,9 @@ describe('kernel-install stage', () => {
     expect(stage.enabled(t.ctx)).toBe(true);
     await stage.run(t.ctx);
     const boot = t.ctx.paths.bootdir;
-    expect((await readdir(boot)).sort()).toEqual(['System.map-6.1.192-t', 'config-6.1.192-t', 'kernel', 'kernel-x86_64-6.1.192-t']);
+    expect((await readdir(boot)).sort()).toEqual(['System.map', 'System.map-6.1.192-t', 'config-6.1.192-t', 'kernel', 'kernel-x86_64-6.1.192-t']);
     expect(await readlink(join(boot, 'kernel'))).toBe('kernel-x86_64-6.1.192-t');
+    expect(await readlink(join(boot, 'System.map'))).toBe('System.map-6.1.192-t');
     expect(await readFile(join(boot, 'kernel-x86_64-6.1.192-t'), 'utf8')).toBe('IMAGE-1');
     expect(await readFile(join(etc, 'kernel-config-6.1.192-t'), 'utf8')).toBe('CONFIG_MODULES=y\n');
     expect(t.ctx.outputs.kernelImage).toBe(join(boot, 'kernel-x86_64-6.1.192-t'));
@@ -62,5 +64,23 @@ describe('kernel-install stage', () => {
     const bad = await builtContext({ KERNEL_FILENAME: '../vmlinuz-%%KV%%', SAVE_CONFIG: false }, 'X');
     await expect(createKernelInstallStage().run(bad.ctx)).rejects.toThrow(/not a plain file name/);
     expect(await readdir(bad.ctx.paths.bootdir).catch(() => [])).toEqual([]);
+  });
+
+  it('saves the config under --kernel-config-filename, %%KV%% and %%ARCH%% expanded', async () => {
+    const t = await builtContext({ SAVE_CONFIG: true, KERNEL_CONFIG_FILENAME: 'cfg-%%ARCH%%-%%KV%%' }, 'IMAGE-3');
+    const etc = join(t.dir, 'etc-kernels-named');
+    await createKernelInstallStage({ etcKernelsDir: etc }).run(t.ctx);
+    expect(await readdir(etc)).toEqual(['cfg-x86_64-6.1.192-t']);
+  });
+
+  it('--b2sum writes a .b2sum beside each installed file that b2sum -c accepts', async () => {
+    const t = await builtContext({ B2SUM: true, SAVE_CONFIG: false }, 'IMAGE-B2');
+    await createKernelInstallStage({ etcKernelsDir: join(t.dir, 'etc-b2') }).run(t.ctx);
+    const boot = t.ctx.paths.bootdir;
+    const sums = (await readdir(boot)).filter((n) => n.endsWith('.b2sum')).sort();
+    expect(sums).toEqual(['System.map-6.1.192-t.b2sum', 'config-6.1.192-t.b2sum', 'vmlinuz-6.1.192-t.b2sum']);
+    for (const s of sums) expect(execFileSync('b2sum', ['-c', s], { cwd: boot, encoding: 'utf8' })).toMatch(/: OK\n$/);
+    await writeFile(join(boot, 'vmlinuz-6.1.192-t'), 'tampered');
+    expect(() => execFileSync('b2sum', ['-c', 'vmlinuz-6.1.192-t.b2sum'], { cwd: boot, stdio: 'pipe' })).toThrow();
   });
 });

@@ -4,6 +4,7 @@ import { need } from '../context.js';
 import { GkError } from '../errors.js';
 import type { Stage } from '../pipeline.js';
 import { installAtomically, installSymlink } from '../install/atomic-install.js';
+import { writeB2sum } from '../install/b2sum.js';
 import { expandFilename } from '../install/filenames.js';
 import { installBootFiles } from '../kernel/boot-files.js';
 import { SYSTEM_CONFIG_LOCATIONS } from '../kernel/config-source.js';
@@ -47,13 +48,15 @@ export function createKernelInstallStage(deps: KernelInstallDeps = {}): Stage {
         { source: systemMap, name: names.systemMap },
         { source: kernel.configPath, name: names.config },
       ]);
+      if (s.B2SUM) for (const n of Object.values(names)) await writeB2sum(join(bootdir, n));
       ctx.outputs.kernelImage = join(bootdir, names.kernel);
       ctx.outputs.systemMap = join(bootdir, names.systemMap);
 
       if (s.SYMLINK && s.KERNEL_SYMLINK_NAME) await installSymlink(bootdir, s.KERNEL_SYMLINK_NAME, names.kernel);
+      if (s.SYMLINK && s.SYSTEMMAP_SYMLINK_NAME) await installSymlink(bootdir, s.SYSTEMMAP_SYMLINK_NAME, names.systemMap);
       if (s.SAVE_CONFIG) {
         await mkdir(etcKernels, { recursive: true });
-        const saved = await installAtomically(kernel.configPath, etcKernels, `kernel-config-${kernel.version}`);
+        const saved = await installAtomically(kernel.configPath, etcKernels, expandFilename(s.KERNEL_CONFIG_FILENAME || 'kernel-config-%%KV%%', facts));
         ctx.log.info(`kernel config saved as ${saved}`, 2);
       }
       return `${basename(ctx.outputs.kernelImage)} in ${bootdir}`;
