@@ -19,6 +19,7 @@ import { kernelCompileStage } from './stages/kernel-compile.js';
 import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage, unmountBootStage } from './install/mountboot.js';
+import { packageChecksStage, packagesStage } from './stages/packages.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -36,6 +37,7 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
   overlayStage,
   earlyMicrocodeStage,
   assembleStage,
+  packagesStage,
   installInitramfsStage,
 ];
 
@@ -56,10 +58,10 @@ export function stagesFor(command: CommandName): readonly Stage[] {
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
     all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
-    kernel: [...BUILD_KERNEL, kernelInstallStage],
+    kernel: [...BUILD_KERNEL, packagesStage, kernelInstallStage],
     bzImage: [kernelPrerequisitesStage, kernelConfigureStage, kernelCompileStage, kernelInstallStage],
   };
-  return [mountBootStage, preflightStage, ...middle[command], unmountBootStage];
+  return [mountBootStage, preflightStage, packageChecksStage, ...middle[command], unmountBootStage];
 }
 
 /**
@@ -69,5 +71,5 @@ export function stagesFor(command: CommandName): readonly Stage[] {
  */
 export function dryRunStagesFor(command: CommandName): readonly Stage[] {
   if (command === 'initramfs') return stagesFor(command);
-  return [kernelPrerequisitesStage, kernelPlanStage, ...(command === 'bzImage' ? [] : [checkModuleCompressionStage])];
+  return [packageChecksStage, kernelPrerequisitesStage, kernelPlanStage, ...(command === 'bzImage' ? [] : [checkModuleCompressionStage])];
 }

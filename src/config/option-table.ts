@@ -65,6 +65,9 @@ export const OPTION_TABLE = [
   { flag: 'initramfs-filename', key: 'INITRAMFS_FILENAME', kind: 'string', arg: 'name', group: 'install', help: 'installed initramfs name (%%KV%%, %%ARCH%% expand)' },
   { flag: 'initramfs-symlink-name', key: 'INITRAMFS_SYMLINK_NAME', kind: 'string', arg: 'name', group: 'install', help: 'initramfs symlink name' },
   { flag: 'check-free-disk-space-bootdir', key: 'CHECK_FREE_DISK_SPACE_BOOTDIR', kind: 'int', arg: 'MB', group: 'install', help: 'refuse to start with less than this many MB free in the boot dir' },
+  // Build once, deploy to many (issue 18): archives written in-process, compressed by suffix
+  { flag: 'minkernpackage', key: 'MINKERNPACKAGE', kind: 'string', arg: 'archive', group: 'install', help: 'also write the kernel image, System.map, config and initramfs into this tar (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2)' },
+  { flag: 'modulespackage', key: 'MODULESPACKAGE', kind: 'string', arg: 'archive', group: 'install', help: 'also write the module tree lib/modules/KV into this tar (suffix picks the compression)' },
   // Initramfs contents
   { flag: 'ramdisk-modules', key: 'RAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy the module groups into the initramfs' },
   { flag: 'all-ramdisk-modules', key: 'ALLRAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy every module into the initramfs' },
