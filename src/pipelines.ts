@@ -20,6 +20,7 @@ import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage, unmountBootStage } from './install/mountboot.js';
 import { packageChecksStage, packagesStage } from './stages/packages.js';
+import { kerncacheRestoreStage, kerncacheWriteStage } from './stages/kerncache.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -54,11 +55,13 @@ const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModul
  * Every command starts by mounting the boot dir when fstab has it (--mountboot) and checking it
  * is writable, so a non-root user hears it before any work; it ends by putting the mount back.
  */
-export function stagesFor(command: CommandName): readonly Stage[] {
+export function stagesFor(command: CommandName, opts: { kernelSources?: boolean } = {}): readonly Stage[] {
+  // --no-kernel-sources: the kernel and its modules come from --kerncache instead of a build.
+  const kernel = opts.kernelSources === false ? [kerncacheRestoreStage] : [...BUILD_KERNEL, kerncacheWriteStage];
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
-    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
-    kernel: [...BUILD_KERNEL, packagesStage, kernelInstallStage],
+    all: [...kernel, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],
+    kernel: [...kernel, packagesStage, kernelInstallStage],
     bzImage: [kernelPrerequisitesStage, kernelConfigureStage, kernelCompileStage, kernelInstallStage],
   };
   return [mountBootStage, preflightStage, packageChecksStage, ...middle[command], unmountBootStage];

@@ -13,7 +13,7 @@ export async function runBuild(command: CommandName, opts: Record<string, unknow
   const ctx = await createBuildContext(command, { ...cliValues(opts), configFile: opts.config as string | undefined });
   try {
     holdBootDir(ctx);
-    await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command));
+    await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command, { kernelSources: ctx.settings.KERNEL_SOURCES }));
   } finally {
     await runCleanups(ctx);
   }

@@ -7,6 +7,7 @@ import { expandFilename } from '../install/filenames.js';
 import type { Stage } from '../pipeline.js';
 import { checkArchiveDir, writeTarArchive, type TarMember } from '../package/tar-archive.js';
 import { treeMembers } from '../package/tree-members.js';
+import { checkKerncachePath } from './kerncache.js';
 
 /** The archives this run was asked for, as absolute paths. */
 function wantedArchives(ctx: BuildContext): string[] {
@@ -19,10 +20,11 @@ function wantedArchives(ctx: BuildContext): string[] {
  */
 export const packageChecksStage: Stage = {
   name: 'package checks',
-  describe: 'check that --minkernpackage / --modulespackage can be written',
-  enabled: (ctx) => wantedArchives(ctx).length > 0,
+  describe: 'check that --minkernpackage / --modulespackage / --kerncache can be written',
+  enabled: (ctx) => wantedArchives(ctx).length > 0 || !!ctx.settings.KERNCACHE,
   async run(ctx) {
     for (const a of wantedArchives(ctx)) await checkArchiveDir(a);
+    await checkKerncachePath(ctx);
   },
 };
 
