@@ -20,7 +20,7 @@ import { kernelInstallStage } from './stages/kernel-install.js';
 import { modulesInstallStage } from './stages/modules-install.js';
 import { mountBootStage, unmountBootStage } from './install/mountboot.js';
 import { packageChecksStage, packagesStage } from './stages/packages.js';
-import { kerncacheRestoreStage, kerncacheWriteStage } from './stages/kerncache.js';
+import { kerncacheMatchStage, kerncacheRestoreStage, kerncacheWriteStage } from './stages/kerncache.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -57,7 +57,9 @@ const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== checkModul
  */
 export function stagesFor(command: CommandName, opts: { kernelSources?: boolean } = {}): readonly Stage[] {
   // --no-kernel-sources: the kernel and its modules come from --kerncache instead of a build.
-  const kernel = opts.kernelSources === false ? [kerncacheRestoreStage] : [...BUILD_KERNEL, kerncacheWriteStage];
+  // --kerncache: after configure and the compression check, a matching cache replaces compile and modules_install.
+  const built = BUILD_KERNEL.flatMap((s) => (s === checkModuleCompressionStage ? [s, kerncacheMatchStage] : [s]));
+  const kernel = opts.kernelSources === false ? [kerncacheRestoreStage] : [...built, kerncacheWriteStage];
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
     all: [...kernel, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, installInitramfsStage],

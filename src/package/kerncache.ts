@@ -10,7 +10,7 @@ import { treeMembers } from './tree-members.js';
  * The kernel cache (--kerncache): one tar with genkernel's member names (kernel-ARCH-KV,
  * System.map-ARCH-KV, config-ARCH-KV, lib/modules/KV) plus kerncache.json, which records what
  * decides "the same build": the source version, a digest of the effective config and the
- * toolchain. Not wired into the kernel pipeline yet (see the README's issue 18 note).
+ * toolchain.
  */
 export const MANIFEST_NAME = 'kerncache.json';
 

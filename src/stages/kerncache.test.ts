@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelConfig } from '../kernel/kconfig.js';
@@ -8,7 +8,9 @@ import { configDigest, judgeKerncache, writeKerncache, type KerncacheIdentity } 
 import { assertBuilt, buildArgs, DEBIAN_CONFIG, KV, oneLineError, runCli, smallConf, snapshot, type BuildDirs } from '../../test/faults/cli-harness.js';
 import { TEST_KERNEL_IMAGE } from '../../test/debian-kernel.js';
 import { disposeTestContexts, kernelTestContext } from '../../test/kernel/context.js';
-import { kerncacheWriteStage } from './kerncache.js';
+import { kerncacheMatchStage, kerncacheWriteStage } from './kerncache.js';
+import { kernelCompileStage } from './kernel-compile.js';
+import { modulesInstallStage } from './modules-install.js';
 
 /**
  * --kerncache with --no-kernel-sources, through the real CLI: a cache holding Debian's installed
@@ -97,5 +99,44 @@ describe('--kerncache', () => {
     const v = await judgeKerncache(join(work, 'written.tar'), id());
     expect(v.use, v.use ? '' : v.reason).toBe(true);
     if (v.use) expect(v.members.some((m) => m.header.name === `lib/modules/${KV}/modules.dep`)).toBe(true);
+  });
+
+  /** A context as configure leaves it: the effective config and KV known, nothing compiled. */
+  async function configured(config: string) {
+    const prefix = mkdtempSync(join(work, 'prefix-'));
+    const t = await kernelTestContext({ KERNCACHE: cache, KERNEL_MODULES_PREFIX: prefix }, 'all');
+    mkdirSync(t.ctx.paths.tmp, { recursive: true });
+    t.ctx.kernel = {
+      version: KV,
+      arch: ARCH,
+      config: await KernelConfig.load(config),
+      configPath: config,
+      moduleDir: join(prefix, 'lib/modules', KV),
+      moduleCompression: 'none',
+    };
+    return { t, prefix };
+  }
+
+  it('same sources, config and toolchain: compile and modules_install skipped, kernel and modules restored', async () => {
+    const { t, prefix } = await configured(DEBIAN_CONFIG);
+    const detail = await kerncacheMatchStage.run(t.ctx);
+    expect(detail).toMatch(/^compile skipped/);
+    expect(t.lines.join('\n')).toMatch(/matches sources, config and toolchain: kernel compile skipped/);
+    expect(kernelCompileStage.enabled(t.ctx)).toBe(false);
+    expect(modulesInstallStage.enabled(t.ctx)).toBe(false);
+    expect(kerncacheWriteStage.enabled(t.ctx)).toBe(false);
+    expect(readFileSync(t.ctx.outputs.kernelImage!).equals(readFileSync(TEST_KERNEL_IMAGE))).toBe(true);
+    expect(existsSync(join(prefix, 'lib/modules', KV, 'modules.dep'))).toBe(true);
+  });
+
+  it('another effective config: one line, then the normal build; nothing restored', async () => {
+    const other = join(work, 'other.config');
+    writeFileSync(other, readFileSync(DEBIAN_CONFIG, 'utf8') + 'CONFIG_TSGK_EXTRA=y\n');
+    const { t, prefix } = await configured(other);
+    expect(await kerncacheMatchStage.run(t.ctx)).toBe('no match: compiling');
+    expect(t.lines.filter((l) => /kerncache/.test(l))).toHaveLength(1);
+    expect(t.lines.join('\n')).toMatch(/built from another kernel config; building normally/);
+    expect(kernelCompileStage.enabled(t.ctx)).toBe(true);
+    expect(existsSync(join(prefix, 'lib/modules'))).toBe(false);
   });
 });
