@@ -65,6 +65,8 @@ export interface BuildContext {
   /** Uncompressed archive placed before the main one (early microcode); empty = none. */
   earlyImage?: ImageTree;
   outputs: BuildOutputs;
+  /** Set when --kerncache matched (or --no-kernel-sources): compile and modules_install do not run. */
+  kernelFromCache?: boolean;
   /** Undo actions run (last first) when the run fails or is interrupted. */
   cleanups: Array<() => void | Promise<void>>;
   /**

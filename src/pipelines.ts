@@ -27,6 +27,11 @@ import { ukiInstallStage } from './stages/uki-install.js';
 import { moduleRebuildStage } from './stages/module-rebuild.js';
 import { callbackStage } from './stages/callback.js';
 import { bootloaderStage } from './stages/bootloader.js';
+import { packageChecksStage } from './stages/package-checks.js';
+import { packagesStage } from './stages/packages.js';
+import { kerncacheMatchStage } from './stages/kerncache-match.js';
+import { kerncacheRestoreStage } from './stages/kerncache-restore.js';
+import { kerncacheWriteStage } from './stages/kerncache.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -45,6 +50,7 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
   earlyMicrocodeStage,
   assembleStage,
   ukiBuildStage,
+  packagesStage,
   installInitramfsStage,
   ukiInstallStage,
 ];
@@ -64,14 +70,18 @@ const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleComp
  * is writable, so a non-root user hears it before any work (with --uki: the stub, ESP, command
  * line and signing pair too); it ends by putting the mount back.
  */
-export function stagesFor(command: CommandName): readonly Stage[] {
+export function stagesFor(command: CommandName, opts: { kernelSources?: boolean } = {}): readonly Stage[] {
+  // --no-kernel-sources: the kernel and its modules come from --kerncache instead of a build.
+  // --kerncache: after configure and the compression check, a matching cache replaces compile and modules_install.
+  const built = BUILD_KERNEL.flatMap((s) => (s === moduleCompressionStage ? [s, kerncacheMatchStage] : [s]));
+  const kernel = opts.kernelSources === false ? [kerncacheRestoreStage] : [...built, kerncacheWriteStage];
   const middle: Record<CommandName, readonly Stage[]> = {
     initramfs: INITRAMFS_PIPELINE,
-    all: [...BUILD_KERNEL, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, ...INSTALLS, bootloaderStage],
-    kernel: [...BUILD_KERNEL, kernelInstallStage, bootloaderStage],
+    all: [...kernel, ...INITRAMFS_AFTER_KERNEL, kernelInstallStage, ...INSTALLS, bootloaderStage],
+    kernel: [...kernel, packagesStage, kernelInstallStage, bootloaderStage],
     bzImage: [kernelPrerequisitesStage, kernelConfigureStage, kernelCompileStage, kernelInstallStage, bootloaderStage],
   };
-  return [mountBootStage, preflightStage, ukiCheckStage, ...middle[command], unmountBootStage];
+  return [mountBootStage, preflightStage, ukiCheckStage, packageChecksStage, ...middle[command], unmountBootStage];
 }
 
 /**
@@ -81,5 +91,5 @@ export function stagesFor(command: CommandName): readonly Stage[] {
  */
 export function dryRunStagesFor(command: CommandName): readonly Stage[] {
   if (command === 'initramfs') return stagesFor(command);
-  return [kernelPrerequisitesStage, kernelPlanStage, ...(command === 'bzImage' ? [] : [moduleCompressionStage])];
+  return [packageChecksStage, kernelPrerequisitesStage, kernelPlanStage, ...(command === 'bzImage' ? [] : [moduleCompressionStage])];
 }

@@ -62,7 +62,7 @@ export function buildProgram(): Command {
     .argument('<KV>', 'kernel version')
     .argument('[image]', 'the installed kernel image')
     .exitOverride()
-    .action(async (action: string, kv: string, image: string | undefined) => (await import('../hooks/hook-command.js')).hookCommand(action, kv, image || undefined));
+    .action(async (action: string, kv: string, image: string | undefined) => (await import('./hook-command.js')).hookCommand(action, kv, image || undefined));
   program
     .command('completion')
     .description('print a bash completion script generated from the option table')

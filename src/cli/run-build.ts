@@ -15,7 +15,7 @@ export async function runBuild(command: CommandName, opts: Record<string, unknow
   try {
     holdBootDir(ctx);
     warnUntrustedInputs(ctx);
-    await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command));
+    await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command, { kernelSources: ctx.settings.KERNEL_SOURCES }));
   } finally {
     await runCleanups(ctx);
   }

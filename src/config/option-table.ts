@@ -85,6 +85,11 @@ export const OPTION_TABLE = [
   { flag: 'esp', key: 'ESP', kind: 'string', arg: 'dir', group: 'install', ours: true, help: 'EFI system partition mount point (default: /efi, /boot/efi or /boot, whichever is vfat)' },
   { flag: 'uki-sign-key', key: 'UKI_SIGN_KEY', kind: 'string', arg: 'file', group: 'install', ours: true, help: 'PEM private key that signs the UKI for Secure Boot (sbsign)' },
   { flag: 'uki-sign-cert', key: 'UKI_SIGN_CERT', kind: 'string', arg: 'file', group: 'install', ours: true, help: 'PEM certificate of --uki-sign-key' },
+  // Build once, deploy to many (issue 18): archives written in-process, compressed by suffix
+  { flag: 'minkernpackage', key: 'MINKERNPACKAGE', kind: 'string', arg: 'archive', group: 'install', help: 'also write the kernel image, System.map, config and initramfs into this tar (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2)' },
+  { flag: 'modulespackage', key: 'MODULESPACKAGE', kind: 'string', arg: 'archive', group: 'install', help: 'also write the module tree lib/modules/KV into this tar (suffix picks the compression)' },
+  { flag: 'kerncache', key: 'KERNCACHE', kind: 'string', arg: 'archive', group: 'kernel', help: 'after all/kernel, keep kernel, System.map, config and modules in this tar; --no-kernel-sources installs from it' },
+  { flag: 'kernel-sources', key: 'KERNEL_SOURCES', kind: 'bool', group: 'kernel', help: 'build from the kernel sources; --no-kernel-sources takes the kernel from a valid --kerncache instead' },
   // Initramfs contents
   { flag: 'ramdisk-modules', key: 'RAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy the module groups into the initramfs' },
   { flag: 'all-ramdisk-modules', key: 'ALLRAMDISKMODULES', kind: 'bool', group: 'initramfs', help: 'copy every module into the initramfs' },

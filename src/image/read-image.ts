@@ -74,7 +74,7 @@ export async function readImage(buf: Buffer, what = 'image'): Promise<ImagePart[
   return parts;
 }
 
-async function decompress(kind: CompressorName, data: Buffer, what: string): Promise<Buffer> {
+export async function decompress(kind: CompressorName, data: Buffer, what: string): Promise<Buffer> {
   try {
     switch (kind) {
       case 'zstd':

@@ -17,7 +17,7 @@ import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.j
 export const kernelCompileStage: Stage = {
   name: 'kernel-compile',
   describe: 'compile the kernel image and its modules',
-  enabled: (ctx) => !ctx.dryRun,
+  enabled: (ctx) => !ctx.dryRun && !ctx.kernelFromCache,
   async run(ctx) {
     const tree = kernelTree(ctx.settings);
     const configured = need(ctx, 'kernel');

@@ -18,7 +18,7 @@ export const modulesInstallStage: Stage = {
   name: 'modules-install',
   commit: true,
   describe: 'install the kernel modules and index them with depmod',
-  enabled: (ctx) => !ctx.dryRun,
+  enabled: (ctx) => !ctx.dryRun && !ctx.kernelFromCache,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     if (!kernel.config.enabled('MODULES')) return 'skipped: CONFIG_MODULES is off';

@@ -172,3 +172,68 @@ describe('tsgenkernel all on the built tree', () => {
     expect(r.timedOut).toBe(false);
   });
 });
+
+describe('--kerncache on the built tree, then deploy the packages (issue 18)', () => {
+  it('a rerun with the same sources and config skips the compile; the packages unpacked elsewhere boot', async () => {
+    expect(kv, 'the stage test above must have built the kernel').not.toBe('');
+    const d = dirs();
+    const cache = join(work, 'kerncache.tar.zst');
+    const run = (extra: string[], log: string) => {
+      const args = [
+        join(REPO, 'bin', 'tsgenkernel'),
+        'all',
+        `--kerneldir=${tree}`,
+        `--kernel-outputdir=${d.out}`,
+        `--kernel-config=${d.config}`,
+        `--bootdir=${d.boot}`,
+        `--kernel-modules-prefix=${d.prefix}`,
+        '--no-mountboot',
+        '--no-mrproper',
+        '--no-clean',
+        '--no-save-config',
+        '--makeopts=-j2',
+        `--tmpdir=${join(work, 'tmp')}`,
+        `--cachedir=${TEST_CACHEDIR}`,
+        `--distdir=${TEST_DISTDIR}`,
+        `--logfile=${join(work, log)}`,
+        `--kerncache=${cache}`,
+        ...extra,
+      ];
+      const started = performance.now();
+      const res = spawnSync(args[0]!, args.slice(1), { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
+      report.push(`tsgenkernel all --kerncache (${log}): ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${res.status}`);
+      expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
+      return `${res.stdout}${res.stderr}${readFileSync(join(work, log), 'utf8')}`;
+    };
+    // 1. Writes the cache (make finds the tree built).
+    run([], 'kerncache-write.log');
+    expect(existsSync(cache)).toBe(true);
+    report.push(`kerncache: ${sizeOf(cache)}`);
+    // 2. Same sources and config: restored, not compiled; the packages are written on the way.
+    const minkern = join(work, 'minkern.tar.xz');
+    const modules = join(work, 'modules.tar.zst');
+    const second = run([`--minkernpackage=${minkern}`, `--modulespackage=${modules}`], 'kerncache-hit.log');
+    expect(second).toMatch(/kernel compile skipped/);
+    expect(second).not.toMatch(/kernel-compile\s+\d+\.\d+s/);
+    report.push(`minkernpackage ${sizeOf(minkern)}, modulespackage ${sizeOf(modules)}`);
+
+    // 3. Deploy onto a "second machine" and boot what was unpacked there.
+    const m2 = join(work, 'machine2');
+    mkdirSync(join(m2, 'boot'), { recursive: true });
+    mkdirSync(join(m2, 'root'), { recursive: true });
+    spawnSync('tar', ['-xf', minkern, '-C', join(m2, 'boot')]);
+    spawnSync('tar', ['-xf', modules, '-C', join(m2, 'root')]);
+    const arch = spawnSync('uname', ['-m'], { encoding: 'utf8' }).stdout.trim();
+    expect(existsSync(join(m2, 'root/lib/modules', kv, 'modules.dep'))).toBe(true);
+    const r = await bootImage({
+      kernel: join(m2, 'boot', `kernel-${arch}-${kv}`),
+      initramfs: join(m2, 'boot', `initramfs-${arch}-${kv}`),
+      disks: oneRootDisks(fx),
+      append: `root=${ROOT_DEVICE}`,
+      timeoutMs: 120_000,
+    });
+    report.push(`deployed boot: ${r.reachedRoot ? `root reached in ${r.ms} ms` : 'root NOT reached'}`);
+    expectRealRoot(r);
+    expect(r.output).toContain(`Linux version ${kv}`);
+  });
+});

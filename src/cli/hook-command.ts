@@ -4,7 +4,7 @@ import { GkError } from '../errors.js';
 import { resolveSettings } from '../config/settings.js';
 import { expandFilename } from '../install/filenames.js';
 import { hostMachine } from '../kernel/kernel-version.js';
-import { DEFAULT_CONF } from '../cli/build-context.js';
+import { DEFAULT_CONF } from './build-context.js';
 import { readFile } from 'node:fs/promises';
 
 /**
