@@ -7,6 +7,7 @@ import { acquireBootLock, lockPathFor } from './boot-lock.js';
 import { bootDirPreflight } from './boot-dir-preflight.js';
 import { expandFilename } from './filenames.js';
 import { processStartTicks } from './process-info.js';
+import { startFakeRun } from '../trust/fake-run.js';
 
 /** The one boot-dir preflight: what the preflight stage stops on and what `check` prints. */
 const cleanups: Array<() => void> = [];
@@ -28,13 +29,20 @@ describe('boot-dir preflight', () => {
     } finally {
       own.release();
     }
-    // pid 1 is alive for as long as the machine runs.
     const lock = lockPathFor(ctx.paths.bootdir);
-    writeFileSync(lock, JSON.stringify({ pid: 1, startTicks: processStartTicks(1), command: 'init', started: 'boot', bootdir: ctx.paths.bootdir }));
     cleanups.push(() => rmSync(lock, { force: true }));
-    const found = await bootDirPreflight(ctx);
-    expect(found).toContainEqual(expect.objectContaining({ status: 'FAIL', name: 'lock', text: expect.stringMatching(/another run is writing .*: pid 1 \(init\)/) }));
-    await expect(preflightStage.run(ctx)).rejects.toThrow(/another run is writing/);
+    // pid 1 is alive, but it is no tsgenkernel run: its lock is stale, never a reason to kill it.
+    writeFileSync(lock, JSON.stringify({ pid: 1, startTicks: processStartTicks(1), command: 'init', started: 'boot', bootdir: ctx.paths.bootdir }));
+    expect(await bootDirPreflight(ctx)).toContainEqual(expect.objectContaining({ status: 'ok', name: 'lock', text: expect.stringMatching(/pid 1 is not a running tsgenkernel/) }));
+    const holder = await startFakeRun(20);
+    try {
+      writeFileSync(lock, JSON.stringify({ pid: holder.pid, startTicks: processStartTicks(holder.pid), command: 'tsgenkernel all', started: 'now', bootdir: ctx.paths.bootdir }));
+      const found = await bootDirPreflight(ctx);
+      expect(found).toContainEqual(expect.objectContaining({ status: 'FAIL', name: 'lock', text: expect.stringMatching(new RegExp(`another run is writing .*: pid ${holder.pid} \\(tsgenkernel all\\)`)) }));
+      await expect(preflightStage.run(ctx)).rejects.toThrow(/another run is writing/);
+    } finally {
+      holder.kill();
+    }
   });
 
   it("reports a killed install's temp files: a warn line for check, a warning in a build", async () => {

@@ -15,7 +15,9 @@ describe('--bootloader=grub2', () => {
       expect(names.indexOf('bootloader'), cmd).toBe(names.indexOf('kernel-install') + 1);
     }
     const all = stagesFor('all').map((s) => s.name);
-    expect(all.indexOf('bootloader')).toBe(all.indexOf('install') + 1);
+    // After every install of `all` (kernel, initramfs, UKI), before the boot dir is unmounted.
+    expect(all.indexOf('bootloader')).toBe(all.indexOf('unmount-boot') - 1);
+    expect(all.indexOf('bootloader')).toBeGreaterThan(all.indexOf('install-initramfs'));
     const off = await kernelTestContext({});
     expect(bootloaderStage.enabled(off.ctx)).toBe(false);
     const t = await kernelTestContext({ BOOTLOADER: 'grub2' });
