@@ -66,10 +66,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   notOffered('KERNEL_BINARY_OVERRIDE', ['kernel-binary'], 'string', "not yet: the arch's default image is installed", ['']),
   // Steps around the build.
   notOffered('SANDBOX', ['sandbox'], 'bool', "tsgenkernel runs no ebuild-style builds under Portage's sandbox; nothing to turn on or off", ['*']),
-  notOffered('KERNEL_SOURCES', ['kernel-sources'], 'bool', 'only matters with KERNCACHE, which is not offered', ['*']),
-  notOffered('KERNCACHE', ['kerncache'], 'string', 'archive outputs are not offered: tar the installed kernel, modules and config yourself', ['']),
-  notOffered('MINKERNPACKAGE', ['minkernpackage'], 'string', 'archive outputs are not offered: tar the installed kernel and initramfs yourself', ['']),
-  notOffered('MODULESPACKAGE', ['modulespackage'], 'string', 'archive outputs are not offered: tar /lib/modules/KV yourself', ['']),
   notOffered('FIRMWARE_INSTALL', ['firmware-install'], 'bool', 'kernels since 4.14 have no firmware_install; install sys-kernel/linux-firmware'),
   notOffered('INTEGRATED_INITRAMFS', ['integrated-initramfs'], 'bool', 'the initramfs is always a separate file'),
   notOffered('WRAP_INITRD', ['wrap-initrd'], 'bool', 'u-boot images: run mkimage on the installed initramfs'),
