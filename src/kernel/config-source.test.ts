@@ -11,7 +11,7 @@ let dir: string;
 let where: ConfigLocations;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsgk-cfgsrc-'));
-  where = { procConfig: join(dir, 'proc-config.gz'), runningBootDir: join(dir, 'boot'), runningRelease: '6.1.0-9-amd64', etcKernelsDir: join(dir, 'etc-kernels') };
+  where = { procConfig: join(dir, 'proc-config.gz'), runningBootDir: join(dir, 'boot'), runningRelease: '6.1.0-9-test', etcKernelsDir: join(dir, 'etc-kernels') };
   await mkdir(where.runningBootDir);
   await mkdir(where.etcKernelsDir);
 });
@@ -20,8 +20,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('chooseConfigSource', () => {
   it('walks proc config, /boot/config-$(uname -r), then defconfig', async () => {
     expect(chooseConfigSource({ setting: 'default', kv: '6.1.7' }, where)).toEqual({ kind: 'defconfig', why: expect.any(String) });
-    await writeFile(join(where.runningBootDir, 'config-6.1.0-9-amd64'), 'CONFIG_A=y\n');
-    expect(chooseConfigSource({ setting: 'default', kv: '6.1.7' }, where)).toMatchObject({ kind: 'file', path: join(where.runningBootDir, 'config-6.1.0-9-amd64') });
+    await writeFile(join(where.runningBootDir, 'config-6.1.0-9-test'), 'CONFIG_A=y\n');
+    expect(chooseConfigSource({ setting: 'default', kv: '6.1.7' }, where)).toMatchObject({ kind: 'file', path: join(where.runningBootDir, 'config-6.1.0-9-test') });
     await writeFile(where.procConfig, gzipSync('CONFIG_A=y\n'));
     expect(chooseConfigSource({ setting: 'default', kv: '6.1.7' }, where)).toMatchObject({ kind: 'file', path: where.procConfig });
   });
@@ -62,7 +62,7 @@ describe('chooseConfigSource', () => {
   });
 
   it('takes a named file, and refuses a missing one with a hint', () => {
-    const named = join(where.runningBootDir, 'config-6.1.0-9-amd64');
+    const named = join(where.runningBootDir, 'config-6.1.0-9-test');
     expect(chooseConfigSource({ setting: named, kv: '6.1.7' }, where)).toMatchObject({ kind: 'file', path: named });
     let err: unknown;
     try {
