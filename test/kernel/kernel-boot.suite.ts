@@ -118,35 +118,45 @@ describe('kernel half, stages called directly', () => {
   });
 });
 
+/**
+ * `tsgenkernel all` on the tree the first test built (--no-mrproper --no-clean: make finds it
+ * built), into the same boot dir and module prefix, timed into the report.
+ */
+function runAll(extra: string[], log: string, label: string) {
+  const d = dirs();
+  ensureDist();
+  mkdirSync(join(work, 'tmp'), { recursive: true });
+  const args = [
+    'all',
+    `--kerneldir=${tree}`,
+    `--kernel-outputdir=${d.out}`,
+    `--kernel-config=${d.config}`,
+    `--bootdir=${d.boot}`,
+    `--kernel-modules-prefix=${d.prefix}`,
+    '--no-mountboot',
+    '--no-mrproper',
+    '--no-clean',
+    '--no-save-config',
+    '--makeopts=-j2',
+    '--compress-initramfs-type=zstd',
+    `--tmpdir=${join(work, 'tmp')}`,
+    // The suite's global setup fills this cache, so the suite runs alone on a fresh machine.
+    `--cachedir=${TEST_CACHEDIR}`,
+    `--distdir=${TEST_DISTDIR}`,
+    `--logfile=${join(work, log)}`,
+    ...extra,
+  ];
+  const started = performance.now();
+  const res = spawnSync(join(REPO, 'bin', 'tsgenkernel'), args, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
+  report.push(`${label}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${res.status}`);
+  return res;
+}
+
 describe('tsgenkernel all on the built tree', () => {
   it('installs the kernel and an initramfs that boot to the root disk in QEMU', async () => {
     expect(kv, 'the stage test above must have built the kernel').not.toBe('');
     const d = dirs();
-    ensureDist();
-    mkdirSync(join(work, 'tmp'), { recursive: true });
-    const args = [
-      join(REPO, 'bin', 'tsgenkernel'),
-      'all',
-      `--kerneldir=${tree}`,
-      `--kernel-outputdir=${d.out}`,
-      `--kernel-config=${d.config}`,
-      `--bootdir=${d.boot}`,
-      `--kernel-modules-prefix=${d.prefix}`,
-      '--no-mountboot',
-      '--no-mrproper',
-      '--no-clean',
-      '--no-save-config',
-      '--makeopts=-j2',
-      '--compress-initramfs-type=zstd',
-      `--tmpdir=${join(work, 'tmp')}`,
-      // The suite's global setup fills this cache, so the suite runs alone on a fresh machine.
-      `--cachedir=${TEST_CACHEDIR}`,
-      `--distdir=${TEST_DISTDIR}`,
-      `--logfile=${join(work, 'all.log')}`,
-    ];
-    const started = performance.now();
-    const res = spawnSync(args[0]!, args.slice(1), { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
-    report.push(`tsgenkernel all (built tree): ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${res.status}`);
+    const res = runAll([], 'all.log', 'tsgenkernel all (built tree)');
     expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
 
     const boot = readdirSync(d.boot);
@@ -176,32 +186,9 @@ describe('tsgenkernel all on the built tree', () => {
 describe('--kerncache on the built tree, then deploy the packages (issue 18)', () => {
   it('a rerun with the same sources and config skips the compile; the packages unpacked elsewhere boot', async () => {
     expect(kv, 'the stage test above must have built the kernel').not.toBe('');
-    const d = dirs();
     const cache = join(work, 'kerncache.tar.zst');
     const run = (extra: string[], log: string) => {
-      const args = [
-        join(REPO, 'bin', 'tsgenkernel'),
-        'all',
-        `--kerneldir=${tree}`,
-        `--kernel-outputdir=${d.out}`,
-        `--kernel-config=${d.config}`,
-        `--bootdir=${d.boot}`,
-        `--kernel-modules-prefix=${d.prefix}`,
-        '--no-mountboot',
-        '--no-mrproper',
-        '--no-clean',
-        '--no-save-config',
-        '--makeopts=-j2',
-        `--tmpdir=${join(work, 'tmp')}`,
-        `--cachedir=${TEST_CACHEDIR}`,
-        `--distdir=${TEST_DISTDIR}`,
-        `--logfile=${join(work, log)}`,
-        `--kerncache=${cache}`,
-        ...extra,
-      ];
-      const started = performance.now();
-      const res = spawnSync(args[0]!, args.slice(1), { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
-      report.push(`tsgenkernel all --kerncache (${log}): ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${res.status}`);
+      const res = runAll([`--kerncache=${cache}`, ...extra], log, `tsgenkernel all --kerncache (${log})`);
       expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
       return `${res.stdout}${res.stderr}${readFileSync(join(work, log), 'utf8')}`;
     };
