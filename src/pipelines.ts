@@ -32,6 +32,7 @@ import { packagesStage } from './stages/packages.js';
 import { kerncacheMatchStage } from './stages/kerncache-match.js';
 import { kerncacheRestoreStage } from './stages/kerncache-restore.js';
 import { kerncacheWriteStage } from './stages/kerncache.js';
+import { kernelIntegrateInitramfsStage } from './stages/kernel-integrate-initramfs.js';
 
 /**
  * The stage lists each command runs. Reading this file top to bottom is reading the build.
@@ -63,7 +64,10 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  */
 const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, moduleCompressionStage, kernelCompileStage, modulesInstallStage, moduleRebuildStage, callbackStage];
 const INSTALLS: readonly Stage[] = [installInitramfsStage, ukiInstallStage];
-const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleCompressionStage && !INSTALLS.includes(s));
+// --integrated-initramfs: right after the image is assembled, the kernel is relinked with it inside.
+const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleCompressionStage && !INSTALLS.includes(s)).flatMap((s) =>
+  s === assembleStage ? [s, kernelIntegrateInitramfsStage] : [s],
+);
 
 /**
  * Every command starts by mounting the boot dir when fstab has it (--mountboot) and checking it

@@ -43,9 +43,9 @@ describe('command-line options', () => {
 
   it("accepts genkernel's not-offered flags, to be reported rather than refused", () => {
     const cmd = addTableOptions(new Command('initramfs').exitOverride());
-    cmd.parse(['--nfs', '--kernel-cc=distcc', '--no-splash'], { from: 'user' });
+    cmd.parse(['--nfs', '--utils-cc=distcc', '--no-splash'], { from: 'user' });
     expect(notOfferedFlags(cmd.opts()).map((f) => [f.flag, f.value])).toEqual([
-      ['kernel-cc', 'distcc'],
+      ['utils-cc', 'distcc'],
       ['nfs', true],
       ['splash', false],
     ]);

@@ -60,7 +60,7 @@ describe("genkernel's options, accounted for", () => {
     expect(isInert(nfs, 'no')).toBe(true);
     expect(isInert(nfs, false)).toBe(true);
     expect(isInert(nfs, 'yes')).toBe(false);
-    const cc = GENKERNEL_ONLY.find((g) => g.key === 'KERNEL_CC')!;
+    const cc = GENKERNEL_ONLY.find((g) => g.key === 'UTILS_CC')!;
     expect(isInert(cc, 'gcc')).toBe(true);
     expect(isInert(cc, 'distcc gcc')).toBe(false);
   });

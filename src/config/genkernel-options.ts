@@ -52,22 +52,17 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   notOffered('VIRTIO', ['virtio'], 'bool', 'a bundle of kernel options; set CONFIG_VIRTIO* in your kernel config (the virtio modules are in the shipped module groups)'),
   notOffered('BUILD_STATIC', ['static'], 'bool', 'set the options you need to =y in your kernel config and use --no-ramdisk-modules'),
   notOffered('CHECK_FREE_DISK_SPACE_KERNELOUTPUTDIR', ['check-free-disk-space-kerneloutputdir'], 'string', 'not checked up front; make stops on a full disk and nothing is installed', ['', '0']),
-  // Toolchain: setting a tool to its usual name asks for nothing.
+  // Toolchain: KERNEL_<tool> with a flag are table rows; these two have no kernel make variable.
+  notOffered('KERNEL_CXX', [], 'string', 'the kernel is C: its make takes no C++ compiler (HOSTCXX for host tools is left to make)', ['', 'g++']),
+  notOffered('KERNEL_CFLAGS', [], 'string', "not passed to the kernel's make; put KCFLAGS=... into MAKEOPTS", ['']),
+  // The static tools (busybox, kmod) are cached per host compiler identity and shared by every build.
   ...TOOLS.map(([t, usual]) =>
-    notOffered(`KERNEL_${t.toUpperCase()}`, t === 'cxx' || t === 'cflags' ? [] : [`kernel-${t}`], 'string', 'not yet: the kernel is built with the host toolchain; pass tools through MAKEOPTS (e.g. MAKEOPTS="-j8 CC=distcc")', ['', usual]),
+    notOffered(`UTILS_${t.toUpperCase()}`, [`utils-${t}`], 'string', "the static tools (busybox, kmod) are built once with the host's cc and cached under its `cc --version`; another toolchain for them is not offered", ['', usual]),
   ),
-  ...TOOLS.map(([t, usual]) =>
-    notOffered(`UTILS_${t.toUpperCase()}`, [`utils-${t}`], 'string', 'the static tools (busybox, kmod) are built by gkbuilds with the host toolchain and cached', ['', usual]),
-  ),
-  notOffered('CROSS_COMPILE', ['cross-compile'], 'string', 'cross builds are not offered: tsgenkernel builds for the machine it runs on', ['']),
-  notOffered('KERNEL_CROSS_COMPILE', ['kernel-cross-compile'], 'string', 'cross builds are not offered: tsgenkernel builds for the machine it runs on', ['']),
-  notOffered('CHOST', [], 'string', 'cross builds are not offered: tsgenkernel builds for the machine it runs on', ['']),
-  notOffered('KERNEL_MAKE_DIRECTIVE_OVERRIDE', ['kernel-target'], 'string', "not yet: the arch's default image target is built", ['']),
-  notOffered('KERNEL_BINARY_OVERRIDE', ['kernel-binary'], 'string', "not yet: the arch's default image is installed", ['']),
+  notOffered('CHOST', [], 'string', 'use --cross-compile=TRIPLET for the kernel; the initramfs tools are built for this machine', ['']),
   // Steps around the build.
   notOffered('SANDBOX', ['sandbox'], 'bool', "tsgenkernel runs no ebuild-style builds under Portage's sandbox; nothing to turn on or off", ['*']),
   notOffered('FIRMWARE_INSTALL', ['firmware-install'], 'bool', 'kernels since 4.14 have no firmware_install; install sys-kernel/linux-firmware'),
-  notOffered('INTEGRATED_INITRAMFS', ['integrated-initramfs'], 'bool', 'the initramfs is always a separate file'),
   notOffered('WRAP_INITRD', ['wrap-initrd'], 'bool', 'u-boot images: run mkimage on the installed initramfs'),
   notOffered('GENZIMAGE', ['genzimage'], 'bool', 'PowerPC kernelz images; tsgenkernel builds for x86_64'),
   // Initramfs features genkernel has and tsgenkernel does not.

@@ -4,6 +4,7 @@ import type { Settings } from '../config/option-table.js';
 import type { BuildContext } from '../context.js';
 import { GkError } from '../errors.js';
 import { run, type RunResult } from '../exec.js';
+import { kernelToolchain } from './toolchain.js';
 
 /** Where the sources are and where make writes (O=); the same dir when no output dir is set. */
 export interface KernelTree {
@@ -50,9 +51,11 @@ export async function kernelMake(
   targets: string[],
   opts: KernelMakeOptions = {},
 ): Promise<RunResult> {
-  const makeArgs = [...makeDirArgs(tree), ...(opts.heavy ? makeOpts(ctx.settings.MAKEOPTS) : []), ...(opts.vars ?? []), ...targets];
+  // The toolchain goes to every make, config targets too: Kconfig probes the compiler it will build with.
+  const tc = kernelToolchain(ctx.settings);
+  const makeArgs = [...makeDirArgs(tree), ...(opts.heavy ? makeOpts(ctx.settings.MAKEOPTS) : []), ...tc.vars, ...(opts.vars ?? []), ...targets];
   const nice = opts.heavy && ctx.settings.NICE > 0 ? ['-n', String(Math.min(19, ctx.settings.NICE))] : undefined;
-  return run(nice ? 'nice' : 'make', nice ? [...nice, 'make', ...makeArgs] : makeArgs, {
+  return run(nice ? 'nice' : tc.make, nice ? [...nice, tc.make, ...makeArgs] : makeArgs, {
     log: ctx.log,
     interactive: opts.interactive,
     onLine: opts.onLine,

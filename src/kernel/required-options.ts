@@ -4,6 +4,10 @@ import type { Settings } from '../config/option-table.js';
 export interface RequiredOption {
   option: string;
   reason: string;
+  /** y (the default): built in. module: y or m is enough; set to m (y when the kernel has no modules). */
+  value?: 'y' | 'module';
+  /** Set when missing, but a config whose dependencies drop it again is fine (genkernel's unchecked ones). */
+  optional?: boolean;
 }
 
 /** The kernel's initramfs decompressor option for each compressor the image can be written with. */

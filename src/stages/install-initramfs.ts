@@ -5,6 +5,7 @@ import { need } from '../context.js';
 import { installAtomically, installSymlink, keepOutsideTemp } from '../install/atomic-install.js';
 import { expandFilename } from '../install/filenames.js';
 import { secretSourcesUnder } from '../image/image-secrets.js';
+import { integratesInitramfs } from '../kernel/integrated-initramfs.js';
 
 /** Every image is root's alone: it may hold keys, and its .old the same ones. */
 const IMAGE_MODE = 0o600;
@@ -19,7 +20,8 @@ export const installInitramfsStage: Stage = {
   name: 'install-initramfs',
   commit: true,
   describe: 'install the image into the boot dir atomically, keeping the previous one as .old',
-  enabled: (ctx) => !ctx.dryRun,
+  // --integrated-initramfs: the image is inside the kernel, so there is no file to install.
+  enabled: (ctx) => !ctx.dryRun && !integratesInitramfs(ctx),
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const built = ctx.outputs.image!;

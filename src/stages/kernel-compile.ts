@@ -1,12 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { BuildContext } from '../context.js';
 import { need } from '../context.js';
 import { GkError } from '../errors.js';
 import type { Stage } from '../pipeline.js';
-import { CompileProgress } from '../kernel/compile-progress.js';
 import { kernelFactsFromTree } from './resolve-kernel.js';
-import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.js';
+import { kernelMake, kernelTree } from '../kernel/kernel-make.js';
+import { compileKernel } from '../kernel/compile-kernel.js';
+import { kernelImageTarget } from '../kernel/image-target.js';
+import { stripKernelImage } from '../kernel/strip-kernel.js';
 
 /**
  * Compile: `make <image> modules` under nice with MAKEOPTS. The full output goes to the log
@@ -23,54 +24,22 @@ export const kernelCompileStage: Stage = {
     const configured = need(ctx, 'kernel');
     if (ctx.settings.CLEAN) await kernelMake(ctx, tree, ['clean'], { heavy: true });
 
-    const image = await imageName(ctx, tree);
+    const image = await kernelImageTarget(ctx, tree);
     // `tsgenkernel bzImage` builds the image alone, as genkernel's bzImage does.
     const withModules = ctx.command !== 'bzImage' && configured.config.enabled('MODULES');
-    const targets = [basename(image), ...(withModules ? ['modules'] : [])];
-    await compile(ctx, tree, targets);
+    const targets = [image.target, ...(withModules ? ['modules'] : [])];
+    await compileKernel(ctx, tree, targets);
 
     ctx.kernel = await kernelFactsFromTree(tree, ctx.settings);
-    const kernelImage = join(tree.outputDir, image);
     const systemMap = join(tree.outputDir, 'System.map');
-    for (const built of [kernelImage, systemMap]) {
+    for (const built of [image.binary, systemMap]) {
       if (!existsSync(built)) {
-        throw new GkError(`the kernel build finished but ${built} is missing`, `run 'make ${targets.join(' ')}' in the tree by hand and check its output`);
+        throw new GkError(`the kernel build finished but ${built} is missing`, `run 'make ${targets.join(' ')}' in the tree by hand and check its output${ctx.settings.KERNEL_BINARY_OVERRIDE ? ', or correct --kernel-binary' : ''}`);
       }
     }
-    ctx.outputs.kernelImage = kernelImage;
+    const strip = ctx.settings.STRIP_TYPE === 'kernel' || ctx.settings.STRIP_TYPE === 'all';
+    ctx.outputs.kernelImage = strip ? await stripKernelImage(ctx, image.binary) : image.binary;
     ctx.outputs.systemMap = systemMap;
-    return `${ctx.kernel.version}, ${basename(image)} ${(statSync(kernelImage).size / 1048576).toFixed(1)} MiB`;
+    return `${ctx.kernel.version}, ${basename(image.binary)} ${(statSync(ctx.outputs.kernelImage).size / 1048576).toFixed(1)} MiB`;
   },
 };
-
-/** The image this arch builds, as the kernel names it (arch/x86/boot/bzImage), relative to the output dir. */
-async function imageName(ctx: BuildContext, tree: KernelTree): Promise<string> {
-  const res = await kernelMake(ctx, tree, ['-s', 'image_name'], { allowFailure: true });
-  const name = res.stdout.trim().split('\n').pop()?.trim();
-  return res.exitCode === 0 && name ? name : 'arch/x86/boot/bzImage';
-}
-
-async function compile(ctx: BuildContext, tree: KernelTree, targets: string[]): Promise<void> {
-  const progress = new CompileProgress();
-  let shownAt = 0;
-  const res = await kernelMake(ctx, tree, targets, {
-    heavy: true,
-    allowFailure: true,
-    onLine: (line) => {
-      if (!progress.onLine(line)) return;
-      // A rewrite per line would flood a slow terminal; ten a second reads as live.
-      const now = Date.now();
-      if (now - shownAt < 100) return;
-      shownAt = now;
-      ctx.log.progress(`compiling ${progress.text()}`);
-    },
-  });
-  ctx.log.clearProgress();
-  if (res.exitCode !== 0) {
-    const where = ctx.log.logFile ? ` (full output in ${ctx.log.logFile})` : '';
-    throw new GkError(
-      `kernel compile failed: make ${targets.join(' ')} exited with ${res.exitCode} after ${progress.steps} steps${where}:\n${progress.failureLines().join('\n')}`,
-      'fix the error above (a config option or the sources), then run again',
-    );
-  }
-}

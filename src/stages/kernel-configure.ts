@@ -13,6 +13,9 @@ import { kernelMake, kernelTree, type KernelTree } from '../kernel/kernel-make.j
 import { hostMachine, kernelVersionFromSources } from '../kernel/kernel-version.js';
 import { configChoiceFor, localVersion } from '../kernel/starting-config.js';
 import { requiredKernelOptions } from '../kernel/required-options.js';
+import { featureKernelOptions } from '../kernel/feature-options.js';
+import { KernelConfig } from '../kernel/kconfig.js';
+import { kernelArchOf, kernelToolchain } from '../kernel/toolchain.js';
 
 export interface KernelConfigureDeps {
   locations?: ConfigLocations;
@@ -66,11 +69,23 @@ export function createKernelConfigureStage(deps: KernelConfigureDeps = {}): Stag
       if (s.MENUCONFIG) await kernelMake(ctx, tree, ['menuconfig'], { interactive: true });
       if (s.NCONFIG) await kernelMake(ctx, tree, ['nconfig'], { interactive: true });
 
-      const required = requiredKernelOptions(s, await (deps.resolveCompressor ?? imageCompressor)(ctx));
+      // A built-in initramfs left in the config (an earlier --integrated-initramfs) would shadow the one built now.
+      const settled = await readFile(configPath, 'utf8');
+      if (KernelConfig.parse(settled).get('INITRAMFS_SOURCE')) {
+        await writeFile(configPath, setConfigString(settled, 'INITRAMFS_SOURCE', ''));
+        await kernelMake(ctx, tree, ['olddefconfig']);
+        ctx.log.info('kernel config: CONFIG_INITRAMFS_SOURCE emptied: the initramfs is built by tsgenkernel (--integrated-initramfs sets it after)');
+      }
+
+      const arch = kernelToolchain(s).cross?.arch ?? kernelArchOf(hostMachine());
+      const required = [
+        ...requiredKernelOptions(s, await (deps.resolveCompressor ?? imageCompressor)(ctx)),
+        ...featureKernelOptions(s, kvBefore, arch),
+      ];
       const forced = await enforceOptions(configPath, required, async () => {
         await kernelMake(ctx, tree, ['olddefconfig']);
       });
-      for (const f of forced) ctx.log.info(`kernel config: CONFIG_${f.option}=y forced (was ${f.was}): ${f.reason}`);
+      for (const f of forced) ctx.log.info(`kernel config: CONFIG_${f.option}=${f.now} forced (was ${f.was}): ${f.reason}`);
 
       ctx.kernel = await kernelFactsFromTree(tree, s, { configuredOnly: true });
       return `${ctx.kernel.version}${forced.length ? `, ${forced.length} option${forced.length > 1 ? 's' : ''} forced` : ''}`;
