@@ -33,7 +33,7 @@ describe('enforceOptions with make olddefconfig on the real tree', () => {
       ],
       settle,
     );
-    expect(forced).toEqual([{ option: 'RD_LZ4', reason: 'lz4 image', was: 'n' }]);
+    expect(forced).toEqual([{ option: 'RD_LZ4', reason: 'lz4 image', was: 'n', now: 'y' }]);
     expect((await KernelConfig.load(join(out, '.config'))).builtin('RD_LZ4')).toBe(true);
 
     // SCSI_VIRTIO depends on SCSI, which the fragment leaves off: olddefconfig drops it again.

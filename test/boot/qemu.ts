@@ -8,7 +8,8 @@ import { SENTINEL } from './fixture.js';
 export interface BootOptions {
   /** Direct kernel boot; unused with `firmware`, where the firmware finds what to boot on the disks. */
   kernel: string;
-  initramfs: string;
+  /** Absent: no -initrd (a kernel with its initramfs built in). */
+  initramfs?: string;
   /**
    * UEFI instead of direct kernel boot: OVMF's code (read-only) and a writable copy of its
    * variable store as pflash. -kernel/-initrd/-append are not passed.
@@ -53,7 +54,7 @@ export function bootImage(opts: BootOptions): Promise<BootResult> {
     '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
     ...(opts.firmware
       ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${opts.firmware.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${opts.firmware.vars}`]
-      : ['-kernel', opts.kernel, '-initrd', opts.initramfs, '-append', `console=ttyS0 panic=-1 ${opts.append}`]),
+      : ['-kernel', opts.kernel, ...(opts.initramfs ? ['-initrd', opts.initramfs] : []), '-append', `console=ttyS0 panic=-1 ${opts.append}`]),
   ];
   for (const disk of opts.disks ?? []) {
     args.push('-drive', `file=${disk},if=virtio,format=raw,snapshot=on`);

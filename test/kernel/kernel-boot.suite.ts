@@ -8,9 +8,15 @@
  *  2. `tsgenkernel all` runs on the same tree (--no-mrproper --no-clean, so make finds it
  *     built), installs over the first install (.old generation) and builds the initramfs;
  *  3. QEMU boots the installed pair.
+ *
+ * Every compile goes through distcc (KERNEL_CC="distcc gcc") to a distccd this suite starts on
+ * loopback: the build farm path, proven by distccd's own log of the jobs it compiled. Then
+ * --kerncache (a rerun restores instead of compiling, the packages deploy and boot) and last
+ * --integrated-initramfs (the relinked bzImage boots with no -initrd).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +47,44 @@ const dirs = () => ({
 const report: string[] = [];
 let kv = '';
 let incremental = false;
+/** Numbers bench/kernel.ts reports (the time of each kind of run, the package sizes). */
+const facts: Record<string, number | string> = {};
+const FACTS_FILE = process.env.TSGK_KERNEL_FACTS ?? '/var/tmp/tsgk-kernel/kernel-suite-facts.json';
+
+/** The build farm of this suite: one distccd on loopback, only for 127.0.0.1. */
+const DISTCC_CC = 'distcc gcc';
+let distccd: ChildProcess | undefined;
+let distccLog = '';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startDistccd(dir: string): Promise<void> {
+  const port = await freePort();
+  distccLog = join(dir, 'distccd.log');
+  const log = openSync(distccLog, 'a');
+  distccd = spawn('distccd', ['--daemon', '--no-detach', '--listen', '127.0.0.1', '--allow', '127.0.0.1', '--port', String(port), '--log-stderr', '--log-level', 'info', '--jobs', '2'], {
+    stdio: ['ignore', 'ignore', log],
+  });
+  for (let i = 0; i < 50 && !readFileSync(distccLog, 'utf8').includes('listening on'); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(readFileSync(distccLog, 'utf8'), 'distccd did not start').toContain('listening on');
+  // Inherited by every make (through the CLI too): jobs go to the farm, never compiled here behind its back.
+  process.env.DISTCC_HOSTS = `127.0.0.1:${port}`;
+  process.env.DISTCC_FALLBACK = '0';
+}
+
+/** Jobs distccd finished (one COMPILE_OK line each). */
+function distccJobs(): number {
+  return (readFileSync(distccLog, 'utf8').match(/COMPILE_OK/g) ?? []).length;
+}
 
 beforeAll(async () => {
   tree = await linuxSourceTree();
@@ -52,10 +96,13 @@ beforeAll(async () => {
   for (const p of [d.boot, d.prefix]) mkdirSync(p, { recursive: true });
   await expandConfigFragment(tree, BOOT_TEST_FRAGMENT, d.config);
   fx = bootFixture();
+  await startDistccd(work);
 });
 
 afterAll(async () => {
+  distccd?.kill();
   if (report.length) console.log(`kernel boot proof:\n  ${report.join('\n  ')}`);
+  if (Object.keys(facts).length) writeFileSync(FACTS_FILE, JSON.stringify({ measuredAt: new Date().toISOString(), ...facts }, null, 2) + '\n');
   await disposeTestContexts();
   if (!process.env.TSGK_KERNEL_BOOT_WORK && work) await rm(work, { recursive: true, force: true });
 });
@@ -75,6 +122,7 @@ describe('kernel half, stages called directly', () => {
       BOOTDIR: d.boot,
       COMPRESS_INITRD_TYPE: 'zstd',
       MAKEOPTS: '-j2',
+      KERNEL_CC: DISTCC_CC,
       SAVE_CONFIG: true,
       ...(incremental ? { MRPROPER: false, CLEAN: false } : {}),
     });
@@ -88,11 +136,18 @@ describe('kernel half, stages called directly', () => {
     ]);
     const total = performance.now() - started;
     for (const s of timings) report.push(`stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
-    report.push(`kernel half total: ${(total / 1000).toFixed(1)} s (MAKEOPTS=-j2, nice 10${incremental ? ', incremental' : ''})`);
+    report.push(`kernel half total: ${(total / 1000).toFixed(1)} s (MAKEOPTS=-j2, nice 10, CC="${DISTCC_CC}"${incremental ? ', incremental' : ''})`);
+    if (!incremental) facts.fullBuildSeconds = Number((total / 1000).toFixed(1));
 
-    // The fragment leaves out exactly these two; one line each.
-    const forced = t.lines.filter((l) => /CONFIG_\w+=y forced/.test(l));
-    expect(forced.map((l) => /CONFIG_(\w+)=y/.exec(l)?.[1]).sort()).toEqual(['DEVTMPFS', 'RD_ZSTD']);
+    // The fragment leaves out DEVTMPFS and RD_ZSTD (the initramfs needs them) and the microcode
+    // loader (--microcode=all, the default, forces it as genkernel does); one line each.
+    const forced = t.lines.filter((l) => /CONFIG_\w+=[ym] forced/.test(l));
+    expect(forced.map((l) => /CONFIG_(\w+)=[ym]/.exec(l)?.[1]).sort()).toEqual(['DEVTMPFS', 'MICROCODE', 'MICROCODE_AMD', 'MICROCODE_INTEL', 'RD_ZSTD']);
+
+    // The farm compiled them: distccd's log has a finished job per object it was sent.
+    const jobs = distccJobs();
+    report.push(`distcc: ${jobs} compile jobs done by the loopback distccd (DISTCC_FALLBACK=0)`);
+    if (!incremental) expect(jobs).toBeGreaterThan(200);
 
     const k = t.ctx.kernel!;
     kv = k.version;
@@ -138,6 +193,7 @@ function runAll(extra: string[], log: string, label: string) {
     '--no-clean',
     '--no-save-config',
     '--makeopts=-j2',
+    `--kernel-cc=${DISTCC_CC}`,
     '--compress-initramfs-type=zstd',
     `--tmpdir=${join(work, 'tmp')}`,
     // The suite's global setup fills this cache, so the suite runs alone on a fresh machine.
@@ -148,8 +204,9 @@ function runAll(extra: string[], log: string, label: string) {
   ];
   const started = performance.now();
   const res = spawnSync(join(REPO, 'bin', 'tsgenkernel'), args, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 3_000_000 });
-  report.push(`${label}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${res.status}`);
-  return res;
+  const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  report.push(`${label}: ${seconds} s, exit ${res.status}`);
+  return Object.assign(res, { seconds });
 }
 
 describe('tsgenkernel all on the built tree', () => {
@@ -158,6 +215,7 @@ describe('tsgenkernel all on the built tree', () => {
     const d = dirs();
     const res = runAll([], 'all.log', 'tsgenkernel all (built tree)');
     expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
+    facts.allOnBuiltTreeSeconds = res.seconds;
 
     const boot = readdirSync(d.boot);
     // The second install of the same KV keeps the first as .old.
@@ -190,12 +248,14 @@ describe('--kerncache on the built tree, then deploy the packages (issue 18)', (
     const run = (extra: string[], log: string) => {
       const res = runAll([`--kerncache=${cache}`, ...extra], log, `tsgenkernel all --kerncache (${log})`);
       expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
+      facts[log === 'kerncache-hit.log' ? 'allWithValidKerncacheSeconds' : 'allWritingKerncacheSeconds'] = res.seconds;
       return `${res.stdout}${res.stderr}${readFileSync(join(work, log), 'utf8')}`;
     };
     // 1. Writes the cache (make finds the tree built).
     run([], 'kerncache-write.log');
     expect(existsSync(cache)).toBe(true);
     report.push(`kerncache: ${sizeOf(cache)}`);
+    facts.kerncacheBytes = statSync(cache).size;
     // 2. Same sources and config: restored, not compiled; the packages are written on the way.
     const minkern = join(work, 'minkern.tar.xz');
     const modules = join(work, 'modules.tar.zst');
@@ -203,6 +263,8 @@ describe('--kerncache on the built tree, then deploy the packages (issue 18)', (
     expect(second).toMatch(/kernel compile skipped/);
     expect(second).not.toMatch(/kernel-compile\s+\d+\.\d+s/);
     report.push(`minkernpackage ${sizeOf(minkern)}, modulespackage ${sizeOf(modules)}`);
+    facts.minkernpackageBytes = statSync(minkern).size;
+    facts.modulespackageBytes = statSync(modules).size;
 
     // 3. Deploy onto a "second machine" and boot what was unpacked there.
     const m2 = join(work, 'machine2');
@@ -222,5 +284,34 @@ describe('--kerncache on the built tree, then deploy the packages (issue 18)', (
     report.push(`deployed boot: ${r.reachedRoot ? `root reached in ${r.ms} ms` : 'root NOT reached'}`);
     expectRealRoot(r);
     expect(r.output).toContain(`Linux version ${kv}`);
+  });
+});
+
+describe('--integrated-initramfs on the built tree (issue 18)', () => {
+  it('relinks the kernel with the initramfs inside; the single bzImage boots with no -initrd', async () => {
+    expect(kv, 'the stage test above must have built the kernel').not.toBe('');
+    const d = dirs();
+    const before = statSync(join(d.boot, `vmlinuz-${kv}`)).size;
+    const res = runAll(['--integrated-initramfs'], 'integrated.log', 'tsgenkernel all --integrated-initramfs');
+    expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
+    facts.integratedSeconds = res.seconds;
+    const log = `${res.stdout}${res.stderr}${readFileSync(join(work, 'integrated.log'), 'utf8')}`;
+    expect(log).toMatch(/kernel-integrate-initramfs/);
+    // No separate initramfs was installed by this run: it is inside the kernel.
+    expect(log).not.toMatch(/install-initramfs\s+\d/);
+    const config = readFileSync(join(d.out, '.config'), 'utf8');
+    expect(config).toContain(`CONFIG_INITRAMFS_SOURCE="${join(d.out, 'tsgk-initramfs.cpio')}"`);
+    expect(config).toContain('CONFIG_INITRAMFS_COMPRESSION_ZSTD=y');
+
+    const kernel = join(d.boot, `vmlinuz-${kv}`);
+    const after = statSync(kernel).size;
+    report.push(`integrated bzImage ${sizeOf(kernel)} (was ${(before / 1048576).toFixed(2)} MiB without the initramfs)`);
+    expect(after).toBeGreaterThan(before + 1_000_000);
+    const r = await bootImage({ kernel, disks: oneRootDisks(fx), append: `root=${ROOT_DEVICE}`, timeoutMs: 120_000 });
+    report.push(`integrated boot (no -initrd): ${r.reachedRoot ? `root reached in ${r.ms} ms` : 'root NOT reached'}`);
+    expectRealRoot(r);
+    expect(r.output).toContain(`Linux version ${kv}`);
+    const mods = /TSGK-MODULES: (.*)/.exec(r.output)?.[1] ?? '';
+    for (const m of ['virtio_blk', 'ext4']) expect(mods).toContain(m);
   });
 });
