@@ -5,7 +5,8 @@
  *
  *   --runs=N        timed builds per tool and kind (median reported; default 5)
  *   --boots=N       QEMU boots per image (default 3)
- *   --only=a,b      sections: compare, floor, stages, boot, levels, segments, modules, rss (default all)
+ *   --only=a,b      sections: compare, floor, stages, boot, levels, segments, modules, rss, kernel (default all;
+ *                   kernel reports what the kernel suite last measured, see bench/kernel.ts)
  *   --no-warmup     skip the warm-up (module tree read into the page cache, one untimed build of ours)
  *
  * TSGK_BENCH_WORK (default /var/tmp/tsgk-bench) holds the outputs; TSGK_BENCH_CACHEDIR /
@@ -26,6 +27,7 @@ import { stageLines } from './stage-times.js';
 import { benchRootDisk } from './root-disk.js';
 import { levelRows, segmentRows, rawStream, LEVEL_CHOICES } from './compression.js';
 import { hostFacts, kibToMib, load, mib, ratio, secs, table } from './report.js';
+import { kernelSection } from './kernel.js';
 
 interface Args {
   runs: number;
@@ -34,7 +36,7 @@ interface Args {
   warmup: boolean;
 }
 
-const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'levels', 'segments', 'modules', 'rss'];
+const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'levels', 'segments', 'modules', 'rss', 'kernel'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { runs: 5, boots: 3, only: new Set(SECTIONS), warmup: true };
@@ -245,6 +247,8 @@ async function main(): Promise<void> {
     emit(`\n## Memory with --all-ramdisk-modules (limit: 200 MB; ${before} before, ${load()} after)\n`);
     emit(table(['module tree', 'wall s', 'peak tree RSS MiB', 'max process MiB', 'modules', 'image MiB', 'unpacked MiB', 'under 200 MB'], rows));
   }
+
+  if (args.only.has('kernel')) emit(kernelSection());
 
   if (args.only.has('levels') || args.only.has('segments')) {
     // The uncompressed stream of our generic image, from this run's image or a fresh build.

@@ -28,7 +28,7 @@ function isolated(dir: string) {
   return { procConfig: join(dir, 'no-proc-config.gz'), runningBootDir: join(dir, 'no-boot'), runningRelease: 'none', etcKernelsDir: join(dir, 'etc-kernels') };
 }
 
-const forcedLines = (lines: string[]) => lines.filter((l) => /CONFIG_\w+=y forced/.test(l));
+const forcedLines = (lines: string[]) => lines.filter((l) => /CONFIG_\w+=[ym] forced/.test(l));
 
 describe('kernel-configure on the real linux-source tree', () => {
   it('forces each missing initramfs option with one line, then none on a config that has them', async () => {
@@ -42,7 +42,8 @@ describe('kernel-configure on the real linux-source tree', () => {
 
     const out = join(work, 'out-bare');
     const stage = createKernelConfigureStage({ locations: isolated(work) });
-    const t = await kernelTestContext({ KERNEL_DIR: tree, KERNEL_OUTPUTDIR: out, KERNEL_CONFIG: bare, COMPRESS_INITRD_TYPE: 'zstd', MRPROPER: false });
+    // --no-microcode: only what the initramfs itself needs is forced here (features: the next test).
+    const t = await kernelTestContext({ KERNEL_DIR: tree, KERNEL_OUTPUTDIR: out, KERNEL_CONFIG: bare, COMPRESS_INITRD_TYPE: 'zstd', MICROCODE: 'none', MRPROPER: false });
     const detail = await stage.run(t.ctx);
 
     const lines = forcedLines(t.lines);
@@ -59,12 +60,12 @@ describe('kernel-configure on the real linux-source tree', () => {
     expect(t.ctx.kernel?.moduleCompression).toBe('none');
 
     // Run again on the result: nothing left to force, so no lines.
-    const again = await kernelTestContext({ KERNEL_DIR: tree, KERNEL_OUTPUTDIR: out, KERNEL_CONFIG: join(out, '.config'), MRPROPER: false });
+    const again = await kernelTestContext({ KERNEL_DIR: tree, KERNEL_OUTPUTDIR: out, KERNEL_CONFIG: join(out, '.config'), MICROCODE: 'none', MRPROPER: false });
     await stage.run(again.ctx);
     expect(forcedLines(again.lines)).toEqual([]);
   }, 180_000);
 
-  it('forces the RD_ option of the chosen compressor and applies --kernel-localversion', async () => {
+  it('forces the RD_ option of the chosen compressor, the options --luks and --microcode=intel need, and applies --kernel-localversion', async () => {
     const cfg = join(work, 'boot-test.config');
     await expandConfigFragment(tree, BOOT_TEST_FRAGMENT, cfg);
     const out = join(work, 'out-xz');
@@ -75,13 +76,23 @@ describe('kernel-configure on the real linux-source tree', () => {
       KERNEL_CONFIG: cfg,
       COMPRESS_INITRD_TYPE: 'best',
       KERNEL_LOCALVERSION: '-lv7',
+      LUKS: true,
+      MICROCODE: 'intel',
       MRPROPER: true,
     });
     await stage.run(t.ctx);
     const lines = forcedLines(t.lines);
-    // The fragment leaves out DEVTMPFS and every RD_ option; best resolves to xz.
-    expect(lines.map((l) => /CONFIG_(\w+)=y/.exec(l)?.[1]).sort()).toEqual(['DEVTMPFS', 'RD_XZ']);
+    const names = lines.map((l) => /CONFIG_(\w+)=[ym]/.exec(l)?.[1]);
+    // The fragment leaves out DEVTMPFS and every RD_ option (best resolves to xz), device-mapper,
+    // md and the microcode loader; one line each, drivers as modules, bools built in.
+    expect(names).toEqual(expect.arrayContaining(['DEVTMPFS', 'RD_XZ', 'MD', 'BLK_DEV_DM', 'DM_CRYPT', 'CRYPTO_XTS', 'CRYPTO_AES', 'MICROCODE', 'MICROCODE_INTEL']));
+    expect(names).not.toContain('MICROCODE_AMD');
+    expect(new Set(names).size).toBe(names.length);
+    expect(lines.find((l) => l.includes('CONFIG_DM_CRYPT='))).toMatch(/CONFIG_DM_CRYPT=m forced \(was n\): --luks/);
+    expect(lines.find((l) => l.includes('CONFIG_MICROCODE='))).toMatch(/CONFIG_MICROCODE=y forced \(was n\): --microcode=intel/);
     const after = await KernelConfig.load(join(out, '.config'));
+    for (const n of names) expect(after.enabled(n!), n).toBe(true);
+    expect(after.get('DM_CRYPT')).toBe('m');
     expect(after.builtin('RD_XZ')).toBe(true);
     expect(after.builtin('RD_ZSTD')).toBe(false);
     expect(after.get('LOCALVERSION')).toBe('-lv7');

@@ -21,7 +21,7 @@ export const kernelPrerequisitesStage: Stage = {
     // The initramfs of `all` runs this machine's static tools: it cannot go with a kernel for another arch.
     if (tc.cross && ctx.command === 'all' && tc.cross.arch !== kernelArchOf(hostMachine())) {
       throw new GkError(
-        `--cross-compile=${tc.cross.prefix} builds an ${tc.cross.arch} kernel, but the initramfs of 'all' is built from this machine's tools`,
+        `--cross-compile=${tc.cross.prefix} builds a kernel for ARCH=${tc.cross.arch}, but the initramfs of 'all' is built from this machine's tools`,
         `build the kernel with 'tsgenkernel kernel --cross-compile=...' (or bzImage), and the initramfs on a machine of that architecture`,
       );
     }
