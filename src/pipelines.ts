@@ -64,9 +64,10 @@ export const INITRAMFS_PIPELINE: readonly Stage[] = [
  */
 const BUILD_KERNEL: readonly Stage[] = [kernelPrerequisitesStage, kernelConfigureStage, moduleCompressionStage, kernelCompileStage, modulesInstallStage, moduleRebuildStage, callbackStage];
 const INSTALLS: readonly Stage[] = [installInitramfsStage, ukiInstallStage];
-// --integrated-initramfs: right after the image is assembled, the kernel is relinked with it inside.
+// --integrated-initramfs: once the image is assembled (and before the packages), the kernel is
+// relinked with it inside. It excludes --uki, whose build follows assemble directly.
 const INITRAMFS_AFTER_KERNEL = INITRAMFS_PIPELINE.filter((s) => s !== moduleCompressionStage && !INSTALLS.includes(s)).flatMap((s) =>
-  s === assembleStage ? [s, kernelIntegrateInitramfsStage] : [s],
+  s === ukiBuildStage ? [s, kernelIntegrateInitramfsStage] : [s],
 );
 
 /**
