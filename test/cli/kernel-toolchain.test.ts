@@ -91,6 +91,17 @@ describe('kernel toolchain options reach every kernel make', () => {
     expect(calls.some((argv) => argv.includes('bzImage'))).toBe(true);
   });
 
+  it('reads the same settings from genkernel.conf (KERNEL_CC, KERNEL_MAKE_DIRECTIVE_OVERRIDE, KERNEL_BINARY_OVERRIDE)', () => {
+    const conf = join(dir, 'toolchain.conf');
+    writeFileSync(conf, 'KERNEL_CC="distcc gcc"\nKERNEL_LD="ld.bfd"\nKERNEL_MAKE_DIRECTIVE_OVERRIDE="vmlinux"\nKERNEL_BINARY_OVERRIDE="vmlinux"\n');
+    const { res, calls, boot } = build('bzImage', 'conf', [`--config=${conf}`]);
+    expect(res.status, out(res)).toBe(0);
+    expect(out(res)).not.toMatch(/not offered|unknown key/);
+    for (const argv of calls) expect(argv).toEqual(expect.arrayContaining(['CC=distcc gcc', 'LD=ld.bfd']));
+    expect(calls.some((argv) => argv.includes('vmlinux'))).toBe(true);
+    expect(readFileSync(join(boot, 'vmlinuz-6.1.0'))).toEqual(readFileSync(elf));
+  });
+
   it('passes nothing when no tool is set, so make picks its own', () => {
     const { res, calls } = build('bzImage', 'plain', []);
     expect(res.status, out(res)).toBe(0);
