@@ -10,11 +10,16 @@ import { checkedModuleCompressionOf } from '../kmod/compression.js';
 import { configDigest, unpackKerncache, writeKerncache, type KerncacheVerdict } from '../package/kerncache.js';
 import { checkArchiveDir } from '../package/tar-archive.js';
 import type { Stage } from '../pipeline.js';
+import { kernelToolchain } from '../kernel/toolchain.js';
 
-/** First line of `gcc --version`: part of what makes two builds "the same". */
+/**
+ * First line of `<compiler> --version` for the compiler the kernel make uses (gcc, the last word of
+ * --kernel-cc, or the cross gcc): part of what makes two builds "the same".
+ */
 export async function toolchain(ctx: BuildContext): Promise<string> {
-  const r = await run('gcc', ['--version'], { log: ctx.log, allowFailure: true });
-  return r.exitCode === 0 ? (r.stdout.split('\n')[0] ?? '').trim() : 'no gcc';
+  const cc = kernelToolchain(ctx.settings).compiler;
+  const r = await run(cc, ['--version'], { log: ctx.log, allowFailure: true });
+  return r.exitCode === 0 ? (r.stdout.split('\n')[0] ?? '').trim() : `no ${cc}`;
 }
 
 /**
