@@ -13,6 +13,7 @@ export const KERNEL_FACTS_FILE = process.env.TSGK_KERNEL_FACTS ?? '/var/tmp/tsgk
 interface KernelFacts {
   measuredAt: string;
   fullBuildSeconds?: number;
+  loadAverageAfterBuild?: string;
   allOnBuiltTreeSeconds?: number;
   allWritingKerncacheSeconds?: number;
   allWithValidKerncacheSeconds?: number;
@@ -30,7 +31,7 @@ export function kernelSection(file = KERNEL_FACTS_FILE): string {
   const f = JSON.parse(readFileSync(file, 'utf8')) as KernelFacts;
   const s = (n?: number) => (n === undefined ? '—' : n.toFixed(1));
   const times = table(['run (linux-source-6.1, the suite\'s small config, -j2, CC="distcc gcc" to a loopback distccd)', 'wall s'], [
-    ['full configure + compile + modules_install (fresh output dir)', s(f.fullBuildSeconds)],
+    [`full configure, compile, install, modules_install (fresh output dir; load average ${f.loadAverageAfterBuild ?? '?'} after it)`, s(f.fullBuildSeconds)],
     ['`all` on the built tree (make finds nothing to do; initramfs built)', s(f.allOnBuiltTreeSeconds)],
     ['`all --kerncache` writing the cache', s(f.allWritingKerncacheSeconds)],
     ['`all --kerncache` with a valid cache (compile skipped, restored; packages written)', s(f.allWithValidKerncacheSeconds)],

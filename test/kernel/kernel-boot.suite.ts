@@ -18,6 +18,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/pipeline.js';
@@ -138,6 +139,8 @@ describe('kernel half, stages called directly', () => {
     for (const s of timings) report.push(`stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
     report.push(`kernel half total: ${(total / 1000).toFixed(1)} s (MAKEOPTS=-j2, nice 10, CC="${DISTCC_CC}"${incremental ? ', incremental' : ''})`);
     if (!incremental) facts.fullBuildSeconds = Number((total / 1000).toFixed(1));
+    // Other work on the machine stretches the compile; the bench prints this beside it.
+    facts.loadAverageAfterBuild = loadavg()[0]!.toFixed(1);
 
     // The fragment leaves out DEVTMPFS and RD_ZSTD (the initramfs needs them) and the microcode
     // loader (--microcode=all, the default, forces it as genkernel does); one line each.
