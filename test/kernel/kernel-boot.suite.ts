@@ -113,7 +113,7 @@ function sizeOf(path: string): string {
 }
 
 describe('kernel half, stages called directly', () => {
-  it('configures (forcing DEVTMPFS and RD_ZSTD), compiles, installs and installs .ko.zst modules', async () => {
+  it('configures (forcing DEVTMPFS, RD_ZSTD and the microcode loader), compiles through distcc, installs and installs .ko.zst modules', async () => {
     const d = dirs();
     const t = await kernelTestContext({
       KERNEL_DIR: tree,
