@@ -1,4 +1,5 @@
-import type { Settings } from './config/option-table.js';
+import type { OptionKey, Settings } from './config/option-table.js';
+import type { Source } from './config/settings.js';
 import type { Logger } from './log.js';
 import type { KernelConfig } from './kernel/kconfig.js';
 import type { ModuleCompression } from './kmod/compression.js';
@@ -41,6 +42,8 @@ export interface BuildOutputs {
 export interface BuildContext {
   command: CommandName;
   settings: Settings;
+  /** Where each setting came from: a default may give way on a host that cannot serve it (keymaps). */
+  settingSources?: ReadonlyMap<OptionKey, Source>;
   /** MODULES_<group> / AMODULES_<group> assignments from genkernel.conf. */
   moduleGroupOverrides: ReadonlyMap<string, string>;
   /** The user's genkernel settings that tsgenkernel does not offer (one warning line each). */

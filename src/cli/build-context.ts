@@ -61,6 +61,7 @@ export async function createBuildContext(
   const ctx: BuildContext = {
     command,
     settings: s,
+    settingSources: resolved.sources,
     moduleGroupOverrides: resolved.moduleGroupOverrides,
     notOffered: resolved.notOffered,
     log,

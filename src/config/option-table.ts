@@ -131,7 +131,7 @@ export const OPTION_TABLE = [
   { flag: 'ssh', key: 'SSH', kind: 'bool', group: 'initramfs', help: 'include dropbear for remote unlock (dosshd)' },
   { flag: 'ssh-authorized-keys-file', key: 'SSH_AUTHORIZED_KEYS_FILE', kind: 'string', arg: 'file', group: 'initramfs', help: 'authorized_keys for the initramfs sshd' },
   { flag: 'ssh-host-keys', key: 'SSH_HOST_KEYS', kind: 'string', arg: 'create|create-from-host|runtime', choices: ['create', 'create-from-host', 'runtime'], group: 'initramfs', help: 'where the initramfs sshd host keys come from' },
-  { flag: 'keymap', key: 'KEYMAP', kind: 'bool', group: 'initramfs', help: 'include console keymaps (keymap=, dokeymap)' },
+  { flag: 'keymap', key: 'KEYMAP', kind: 'bool', group: 'initramfs', help: 'include console keymaps (keymap=, dokeymap); on by default as in genkernel, left out with a note on a host without kbd sources' },
   { flag: 'busybox', key: 'BUSYBOX', kind: 'bool', group: 'initramfs', help: 'include busybox' },
   { flag: 'busybox-config', key: 'BUSYBOX_CONFIG', kind: 'string', arg: 'file', group: 'initramfs', help: 'busybox .config to build with' },
   { flag: 'linuxrc', key: 'LINUXRC', kind: 'string', arg: 'file', group: 'initramfs', help: 'use this file as /init' },

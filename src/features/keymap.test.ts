@@ -1,10 +1,10 @@
 import { describe, test, expect } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageTree } from '../image/image-tree.js';
 import { featureTestContext } from '../firmware/test-context.js';
-import { binaryKeymap, installKeymaps, keymapFeature, keymapSources, KEYMAPS } from './keymap.js';
+import { binaryKeymap, createKeymapFeature, installKeymaps, keymapFeature, keymapSources, KEYMAPS } from './keymap.js';
 import { GkError } from '../errors.js';
 
 // Needs kbd (loadkeys) and console-data (the keymap sources), as --keymap does.
@@ -43,5 +43,50 @@ describe('keymap feature', () => {
     const err = await installKeymaps(ctx, new ImageTree(), [mkdtempSync(join(tmpdir(), 'tsgk-nokm-'))]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GkError);
     expect((err as GkError).oneLine()).toMatch(/no keymap sources.*console-data/);
+  });
+
+  test('the converted set is kept in the tool cache: a second build takes it from there', async () => {
+    const { ctx } = await featureTestContext({ settings: { KEYMAP: true } });
+    const first = new ImageTree();
+    const names = await installKeymaps(ctx, first);
+    const de = first.get('lib/keymaps/de.map');
+    const cached = de?.kind === 'file' ? (de.source as string) : '';
+    expect(cached.startsWith(join(ctx.paths.cache, 'keymaps'))).toBe(true);
+    const again = new ImageTree();
+    const t0 = performance.now();
+    expect(await installKeymaps(ctx, again)).toEqual(names);
+    const ms = performance.now() - t0;
+    const de2 = again.get('lib/keymaps/de.map');
+    expect(de2?.kind === 'file' && de2.source).toBe(cached);
+    expect(existsSync(join(ctx.paths.tmp, 'keymaps'))).toBe(true); // only the first one converted
+    expect(ms).toBeLessThan(5000);
+  });
+
+  test('on by default (KEYMAP="yes"): a host without keymap sources builds without them, one info line; asked for, it stops', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'tsgk-nokm-'));
+    const feature = createKeymapFeature({ roots: [empty] });
+    const byDefault = await featureTestContext({ settings: { KEYMAP: true, BUSYBOX: true } });
+    byDefault.ctx.settingSources = new Map([['KEYMAP', 'default']]);
+    expect(feature.enabled(byDefault.ctx)).toBe(true);
+    const image = new ImageTree();
+    await feature.install(byDefault.ctx, image);
+    expect(image.get('lib/keymaps/keymapList')).toBeUndefined();
+    expect(image.get('etc/initrd.d/10-keymap.sh')).toBeUndefined();
+    expect(byDefault.lines.join('\n')).toMatch(/keymaps left out of the image: .*no keymap sources.*console-data.*--no-keymap/);
+    expect(byDefault.lines.join('\n')).not.toMatch(/WARNING/);
+
+    const asked = await featureTestContext({ settings: { KEYMAP: true, BUSYBOX: true } });
+    asked.ctx.settingSources = new Map([['KEYMAP', 'cli']]);
+    await expect(feature.install(asked.ctx, new ImageTree())).rejects.toThrow(/no keymap sources/);
+  });
+
+  test('by default only in an image with busybox (its loadkmap reads the maps); --keymap asks regardless', async () => {
+    const { ctx } = await featureTestContext({ settings: { KEYMAP: true, BUSYBOX: false } });
+    ctx.settingSources = new Map([['KEYMAP', 'default']]);
+    expect(keymapFeature.enabled(ctx)).toBe(false);
+    ctx.settingSources = new Map([['KEYMAP', 'conf']]);
+    expect(keymapFeature.enabled(ctx)).toBe(true);
+    ctx.settings.KEYMAP = false;
+    expect(keymapFeature.enabled(ctx)).toBe(false);
   });
 });

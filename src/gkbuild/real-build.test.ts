@@ -43,6 +43,11 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `real build (${skipReas
     const busyboxBin = join(busybox.root, 'bin', 'busybox');
     expect(execFileSync(kmodBin, ['--version']).toString()).toMatch(/\+ZSTD \+XZ \+ZLIB/);
     expect(elfLinkage(readFileSync(kmodBin))).toEqual({ kind: 'static' });
+    // The image's kmod reads the image's /etc/modprobe.d (host options, blacklists, noload=), not
+    // /usr/etc/modprobe.d, which --prefix=/usr alone would compile in.
+    const strings = readFileSync(kmodBin).toString('latin1');
+    expect(strings).toContain('\0/etc/modprobe.d\0');
+    expect(strings).not.toContain('/usr/etc/modprobe.d');
     expect(elfLinkage(readFileSync(busyboxBin))).toEqual({ kind: 'static' });
     expect(dynamicExecutables(kmod.root)).toEqual([]);
     const withKmod = await busyboxApplets(busyboxBin);

@@ -14,8 +14,6 @@ export interface ModuleIndex {
   aliases: AliasTable;
   /** modules.softdep merged with modprobe.d softdep lines. */
   softdeps: Map<string, Softdep>;
-  /** The modprobe.d softdep lines alone (for the image's /etc/modprobe.d, see renderSoftdeps). */
-  configSoftdeps: Softdep[];
   /** Names from modules.builtin. */
   builtin: Set<string>;
   builtinModinfo: BuiltinModinfo;
@@ -53,7 +51,6 @@ export async function loadModuleIndex(moduleDir: string, opts: LoadIndexOptions 
     nameOfPath,
     aliases: new AliasTable(aliasLines),
     softdeps: mergeSoftdeps(moduleSoftdeps, configSoftdeps),
-    configSoftdeps,
     builtin,
     builtinModinfo,
     builtinAliases,

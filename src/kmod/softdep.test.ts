@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GkError } from '../errors.js';
-import { loadModprobeSoftdeps, loadModulesSoftdep, mergeSoftdeps, parseSoftdeps, renderSoftdeps } from './softdep.js';
+import { loadModprobeSoftdeps, loadModulesSoftdep, mergeSoftdeps, parseSoftdeps } from './softdep.js';
 import { TEST_MODULE_DIR } from '../../test/debian-kernel.js';
 
 describe('softdep', () => {
@@ -48,12 +48,5 @@ describe('softdep', () => {
   it.each(['softdep', 'softdep pre: x', 'softdep post:'])('refuses %j naming file and line', (bad) => {
     expect(() => parseSoftdeps(`softdep a pre: b\n${bad}\n`, 'f.conf')).toThrow(GkError);
     expect(() => parseSoftdeps(`softdep a pre: b\n${bad}\n`, 'f.conf')).toThrow(/^f.conf:2: softdep without a module name/);
-  });
-
-  it('renders softdeps back to modprobe.d lines that parse to the same thing', async () => {
-    const host = await loadModprobeSoftdeps();
-    const text = renderSoftdeps(host);
-    expect(text).toMatch(/^softdep uhci_hcd pre: ehci-hcd$/m);
-    expect(parseSoftdeps(text, 'x').map((d) => [d.module, d.pre, d.post])).toEqual(host.filter((d) => d.pre.length + d.post.length > 0).map((d) => [d.module, d.pre, d.post]));
   });
 });

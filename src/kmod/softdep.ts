@@ -119,15 +119,3 @@ export function mergeSoftdeps(fromModules: readonly Softdep[], fromConfig: reado
   for (const [name, d] of fold(fromConfig)) merged.set(name, d);
   return merged;
 }
-
-/**
- * modprobe.d text carrying softdep lines, for the image's /etc/modprobe.d: depmod -b writes only the
- * softdeps modules declare themselves, so those an administrator configured on the host would
- * otherwise be lost at boot (the modules are in the image, but modprobe would not load them).
- */
-export function renderSoftdeps(softdeps: readonly Softdep[]): string {
-  return softdeps
-    .filter((d) => d.pre.length > 0 || d.post.length > 0)
-    .map((d) => `softdep ${d.module}${d.pre.length ? ` pre: ${d.pre.join(' ')}` : ''}${d.post.length ? ` post: ${d.post.join(' ')}` : ''}\n`)
-    .join('');
-}

@@ -15,6 +15,6 @@ export interface ModulePlan {
   builtin: string[];
   /** Requested names that matched nothing (each warned about once). */
   missing: string[];
-  /** modprobe.d softdep lines from the host that depmod does not carry into the image's indexes. */
-  modprobeConf?: string;
+  /** The modprobe.d directories the resolver followed (softdeps); the image ships their directive lines. */
+  modprobeDirs?: string[];
 }

@@ -3,7 +3,7 @@ import type { Stage } from '../pipeline.js';
 import { need } from '../context.js';
 import { stageModules } from '../kmod/stage-modules.js';
 import { addHostTree } from '../image/add-host-tree.js';
-import { hostModprobeFiles } from '../kmod/host-modprobe-conf.js';
+import { hostModprobeFiles, IMAGE_MODPROBE_DIR } from '../kmod/host-modprobe-conf.js';
 
 /**
  * Copies the planned modules into a private tree (decompressed unless DECOMPRESS_MODULES=no),
@@ -22,9 +22,9 @@ export const copyModulesStage: Stage = {
     const staged = await stageModules(plan, kernel.moduleDir, root, kernel.version, { decompress: ctx.settings.DECOMPRESS_MODULES }, ctx.log);
     const image = need(ctx, 'image');
     await addHostTree(image, join(root, 'lib'), 'lib', { fileMode: 0o644, dirMode: 0o755 });
-    if (plan.modprobeConf) image.addFile('etc/modprobe.d/tsgenkernel-softdep.conf', Buffer.from(plan.modprobeConf), 0o644);
-    // The host's options, blacklists, softdeps and install lines (MODPROBEDIR), as genkernel ships them.
-    for (const f of await hostModprobeFiles(ctx.settings.MODPROBEDIR)) image.addFile(`etc/modprobe.d/${f.name}`, Buffer.from(f.text), 0o644);
+    // The host's options, blacklists, softdeps and install lines (MODPROBEDIR), as genkernel ships
+    // them: the same directory whose softdeps the resolver followed.
+    for (const f of await hostModprobeFiles(plan.modprobeDirs ?? [])) image.addFile(`${IMAGE_MODPROBE_DIR}/${f.name}`, Buffer.from(f.text), 0o644);
     const mib = (staged.bytes / 1048576).toFixed(1);
     return `${plan.modules.length} modules, ${mib} MiB${ctx.settings.DECOMPRESS_MODULES ? ' decompressed' : ' as shipped'}`;
   },

@@ -1,10 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeModuleTree, type ModuleTreeFixture } from '../kmod/test-fixtures.js';
+import { describe, expect, it } from 'vitest';
 import { readTarArchive } from '../package/read-tar.js';
-import { assertBuilt, buildArgs, KV, oneLineError, runCli, smallConf, snapshot, type BuildDirs } from '../../test/faults/cli-harness.js';
+import { buildArgs, KV, oneLineError, runCli, snapshot } from '../../test/faults/cli-harness.js';
+import { smallBuildFixture } from '../../test/faults/small-build-fixture.js';
 import { TEST_KERNEL_IMAGE } from '../../test/debian-kernel.js';
 
 /**
@@ -14,31 +14,7 @@ import { TEST_KERNEL_IMAGE } from '../../test/debian-kernel.js';
  */
 const MODULES = ['virtio_blk', 'ext4'];
 const ARCH = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
-let work: string;
-let tree: ModuleTreeFixture;
-const mounts: string[] = [];
-
-beforeAll(async () => {
-  assertBuilt();
-  work = mkdtempSync('/tmp/gk-pkg-');
-  tree = await makeModuleTree('none', MODULES);
-}, 60_000);
-
-afterAll(async () => {
-  for (const m of mounts.reverse()) spawnSync('umount', [m]);
-  await tree?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-let n = 0;
-function dirs(): BuildDirs {
-  const root = join(work, `run-${++n}`);
-  mkdirSync(root);
-  const d: BuildDirs = { conf: smallConf(join(root, 'genkernel.conf'), MODULES), prefix: tree.baseDir, boot: join(root, 'boot'), tmp: join(root, 'tmp'), log: join(root, 'log') };
-  mkdirSync(d.boot);
-  mkdirSync(d.tmp);
-  return d;
-}
+const fx = smallBuildFixture('/tmp/gk-pkg-', MODULES);
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -55,9 +31,9 @@ function filesUnder(dir: string): string[] {
 
 describe('--minkernpackage and --modulespackage with an installed kernel', () => {
   it('hold the kernel, System.map, config and initramfs under genkernel names, and the whole module tree', async () => {
-    const d = dirs();
-    const minkern = join(work, 'kernel.tar.zst');
-    const mods = join(work, 'modules.tar.gz');
+    const d = fx.dirs();
+    const minkern = join(fx.work, 'kernel.tar.zst');
+    const mods = join(fx.work, 'modules.tar.gz');
     const r = runCli(buildArgs(d, [`--minkernpackage=${minkern}`, `--modulespackage=${mods}`]));
     expect(r.code, r.stderr).toBe(0);
 
@@ -68,7 +44,7 @@ describe('--minkernpackage and --modulespackage with an installed kernel', () =>
     expect(byName.get(`initramfs-${ARCH}-${KV}`)!.equals(readFileSync(join(d.boot, `initramfs-${KV}.img`)))).toBe(true);
 
     const m = await readTarArchive(mods);
-    const moduleDir = join(tree.baseDir, 'lib/modules', KV);
+    const moduleDir = join(fx.tree.baseDir, 'lib/modules', KV);
     const packed = m.filter((e) => e.header.type === 'file').map((e) => e.header.name);
     expect(packed.sort()).toEqual(filesUnder(moduleDir).map((f) => `lib/modules/${KV}/${f}`));
     expect(packed.some((p) => /virtio_blk\.ko/.test(p))).toBe(true);
@@ -77,8 +53,8 @@ describe('--minkernpackage and --modulespackage with an installed kernel', () =>
   it('are byte-identical across two runs with the same SOURCE_DATE_EPOCH', () => {
     const env = { SOURCE_DATE_EPOCH: '1700000000' };
     const out = ['a', 'b'].map((tag) => {
-      const d = dirs();
-      const mods = join(work, `mods-${tag}.tar.zst`);
+      const d = fx.dirs();
+      const mods = join(fx.work, `mods-${tag}.tar.zst`);
       const r = runCli(buildArgs(d, [`--modulespackage=${mods}`]), { env });
       expect(r.code, r.stderr).toBe(0);
       return readFileSync(mods);
@@ -87,8 +63,8 @@ describe('--minkernpackage and --modulespackage with an installed kernel', () =>
   });
 
   it('an archive in a missing directory or with an unknown suffix: one line, nothing built or installed', () => {
-    for (const bad of [join(work, 'no-such-dir', 'k.tar.xz'), join(work, 'k.zip')]) {
-      const d = dirs();
+    for (const bad of [join(fx.work, 'no-such-dir', 'k.tar.xz'), join(fx.work, 'k.zip')]) {
+      const d = fx.dirs();
       const before = snapshot(d.boot);
       const r = runCli(buildArgs(d, [`--minkernpackage=${bad}`]));
       expect(r.code).not.toBe(0);
@@ -99,11 +75,8 @@ describe('--minkernpackage and --modulespackage with an installed kernel', () =>
   });
 
   it('a full disk while writing a package: one line, no partial archive, boot dir untouched', () => {
-    const small = join(work, 'small');
-    mkdirSync(small);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2M', 'tmpfs', small]);
-    mounts.push(small);
-    const d = dirs();
+    const small = fx.tmpfs(join(fx.work, 'small'), '2M');
+    const d = fx.dirs();
     const before = snapshot(d.boot);
     // The kernel image alone is several MiB: it cannot fit.
     const r = runCli(buildArgs(d, [`--minkernpackage=${join(small, 'kernel.tar')}`]));

@@ -6,7 +6,7 @@ import { defaultsPath } from '../config/settings.js';
 import { groupModules, moduleGroups } from '../kmod/module-groups.js';
 import { loadModuleIndex } from '../kmod/module-index.js';
 import { resolveModules } from '../kmod/resolver.js';
-import { renderSoftdeps } from '../kmod/softdep.js';
+import { modprobeSourceDirs } from '../kmod/host-modprobe-conf.js';
 import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
 import { checkExplicitModules } from '../kmod/requested-modules.js';
@@ -37,7 +37,8 @@ export const selectModulesStage: Stage = {
   enabled: imageCarriesModules,
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
-    const index = await loadModuleIndex(kernel.moduleDir);
+    const modprobeDirs = await modprobeSourceDirs(ctx.settings.MODPROBEDIR);
+    const index = await loadModuleIndex(kernel.moduleDir, { modprobeDirs });
     const groupsText = await readFile(defaultsPath('modules_load'), 'utf8');
     const requested = ctx.settings.ALLRAMDISKMODULES
       ? index.allModuleNames()
@@ -46,24 +47,39 @@ export const selectModulesStage: Stage = {
         : await requestedModules(ctx, groupsText);
     const plan = resolveModules(index, requested);
     checkExplicitModules(ctx.moduleGroupOverrides, plan.missing, kernel.moduleDir);
-    warnMissing(ctx, plan.missing, kernel.moduleDir);
-    plan.modprobeConf = renderSoftdeps(index.configSoftdeps);
+    const shipped = ctx.settings.HOSTONLY ? new Set<string>() : shippedOnly(ctx, groupsText);
+    const quiet = plan.missing.filter((m) => shipped.has(m));
+    if (quiet.length) ctx.log.debug(`not built by this kernel, left out (shipped module groups): ${quiet.join(' ')}`, 2);
+    warnMissing(ctx, plan.missing.filter((m) => !shipped.has(m)), kernel.moduleDir);
+    plan.modprobeDirs = modprobeDirs;
     ctx.modules = plan;
     return `${plan.modules.length} modules (${plan.builtin.length} built in, ${plan.missing.length} not found)`;
   },
 };
 
 /**
- * One grouped line, not a line per module: a generic group list names drivers some kernels do not
- * build, and a wall of warnings hides the one that matters. The full list is at --loglevel 3.
+ * Names that only the shipped groups (defaults/modules_load) ask for. Those groups list drivers for
+ * every kind of machine and kernel, so a kernel without one of them is normal and not the user's
+ * problem: such a name is left out at debug level. A name the user wrote (MODULES_*, AMODULES_*;
+ * those stop the build when missing) or a feature names itself still warns.
+ */
+function shippedOnly(ctx: BuildContext, groupsText: string): Set<string> {
+  const groups = moduleGroups(groupsText);
+  const own = new Set(enabledFeatures(ctx).flatMap((f) => f.modules?.(ctx) ?? []).filter((n) => !groups.has(n)));
+  return new Set([...groups.values()].flat().filter((n) => !own.has(n)));
+}
+
+/**
+ * One grouped line, not a line per module, for what a feature or --hostonly asks for and the
+ * kernel lacks: a wall of warnings hides the one that matters. The full list is at --loglevel 3.
  */
 function warnMissing(ctx: BuildContext, missing: readonly string[], moduleDir: string): void {
   if (missing.length === 0) return;
   const shown = missing.slice(0, 6).join(', ') + (missing.length > 6 ? `, … (${missing.length - 6} more, see --loglevel=3)` : '');
-  const what = missing.length === 1 ? 'module of the module groups is' : `${missing.length} modules of the module groups are`;
+  const what = missing.length === 1 ? `module ${shown} is` : `${missing.length} modules asked for are`;
   report(ctx, {
-    text: `${what} not built for this kernel (neither in ${moduleDir} nor built in), left out: ${shown}`,
-    hint: 'genkernel leaves them out too; drop them from MODULES_* if this kernel has no such module',
+    text: `${what} not built for this kernel (neither in ${moduleDir} nor built in)${missing.length === 1 ? ' and is left out' : `, left out: ${shown}`}`,
+    hint: 'the image is built without them; enable them in the kernel if a feature or this machine needs them',
   });
   if (missing.length > 6) ctx.log.debug(`not found: ${missing.join(' ')}`, 3);
 }

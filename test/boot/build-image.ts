@@ -56,6 +56,9 @@ export function buildImage(fx: BootFixture, extraArgs: string[], name = 'img'): 
     `--cachedir=${TEST_CACHEDIR}`,
     `--distdir=${TEST_DISTDIR}`,
     `--logfile=${join(work, 'build.log')}`,
+    // Not this machine's /etc/modprobe.d (its options would now act at boot): a scenario that
+    // wants one passes its own --modprobedir, which comes later and wins.
+    '--modprobedir=',
     ...extraArgs,
   ];
   const started = performance.now();

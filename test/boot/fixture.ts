@@ -175,6 +175,26 @@ export function bootFixture(): BootFixture {
   return memo;
 }
 
+/**
+ * The shared root disk (same label and UUID) whose init also runs `commands` (busybox sh, every
+ * tool by absolute path) after its usual report, before it powers off: a scenario that must look at
+ * the booted system from the real root (a module parameter, /proc) asks for one. Cached by content.
+ */
+export function rootDiskRunning(name: string, commands: readonly string[]): string {
+  const fx = bootFixture();
+  const dir = dirname(fx.scratch);
+  const standard = readFileSync(ROOT_DISK_INIT, 'utf8');
+  const marker = '/bin/busybox sync\n';
+  if (!standard.includes(marker)) throw new Error(`${ROOT_DISK_INIT} has no "${marker.trim()}" line to put commands before`);
+  const init = join(dir, `${name}.init`);
+  const text = standard.replace(marker, `${commands.join('\n')}\n${marker}`);
+  if (!existsSync(init) || readFileSync(init, 'utf8') !== text) {
+    writeFileSync(`${init}.${process.pid}`, text);
+    renameSync(`${init}.${process.pid}`, init);
+  }
+  return cachedRootDisk(dir, name, init, ROOT_LABEL, ROOT_UUID);
+}
+
 /** How many modules of each kind the cached tree holds (a sanity check for the fixture). */
 export function countModules(prefix: string): { zst: number; ko: number } {
   let zst = 0;

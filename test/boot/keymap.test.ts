@@ -1,5 +1,5 @@
 /**
- * Console keymaps (--keymap): keymap=NAME at boot loads /lib/keymaps/NAME.map with busybox
+ * Console keymaps (KEYMAP, on by default): keymap=NAME at boot loads /lib/keymaps/NAME.map with busybox
  * loadkmap before any passphrase prompt. Observable from the console: the init says which map
  * loadkmap accepted (the kernel's KDSKBENT ioctls succeeded on the virtual console), and names
  * the maps it has when asked for one it lacks. The boot goes on either way.
@@ -18,8 +18,9 @@ const timings: string[] = [];
 
 beforeAll(() => {
   fx = bootFixture();
-  const built = buildImageOk(fx, ['--keymap'], 'keymap');
-  timings.push(`build --keymap: ${built.ms} ms`);
+  // No flag: keymaps are on by default, as in genkernel (this host has kbd and console-data).
+  const built = buildImageOk(fx, [], 'keymap');
+  timings.push(`build (keymaps by default): ${built.ms} ms`);
   image = built.image;
 }, 900_000);
 
@@ -35,6 +36,13 @@ describe('boot: console keymaps', () => {
     expect(files).toContain('lib/keymaps/keymapList');
     expect(files).toContain('etc/initrd.d/10-keymap.sh');
   });
+
+  test('--no-keymap leaves the maps and the fragment out', async () => {
+    const off = buildImageOk(fx, ['--no-keymap'], 'no-keymap');
+    const files = (await readImage(readFileSync(off.image))).flatMap((p) => p.entries.map((e) => e.name));
+    expect(files.filter((f) => f.includes('keymap'))).toEqual([]);
+    expect(files).toContain('init');
+  }, 900_000);
 
   test('keymap=de is loaded before the root is looked for; an unknown name is reported, boot goes on', async () => {
     const r = await bootImage({ kernel: fx.kernel, initramfs: image, disks: oneRootDisks(fx), append: `root=${ROOT_DEVICE} keymap=de`, timeoutMs: 120_000 });

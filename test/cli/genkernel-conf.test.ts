@@ -35,18 +35,28 @@ function build(conf: string, extra: string[] = []) {
   return { ...r, boot };
 }
 
+/** Module names in an installed image, from `tsgenkernel inspect`. */
+function imageModules(image: string): string[] {
+  const names = runCli(['inspect', image]).stdout.split('\n').map((l) => l.split(/\s+/).pop() ?? '');
+  return names.filter((n) => /\.ko(\.\w+)?$/.test(n)).map((n) => n.split('/').pop()!.replace(/\.ko.*$/, ''));
+}
+
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => /WARNING|warning/.test(l));
 
 describe("genkernel's own genkernel.conf", () => {
   it('reads the stock 4.3.17 file without a warning, and builds an initramfs with it', () => {
     const r = build(STOCK);
     expect(r.status, r.stderr).toBe(0);
-    // The conf itself draws no word. The one warning left is about this kernel, not the conf:
-    // Debian's kernel does not build four modules of genkernel's own SATA/PATA groups.
-    const left = warnings(r.stderr);
-    expect(left.filter((l) => !/modules of the module groups are not built for this kernel/.test(l))).toEqual([]);
+    // Not a word: neither about the conf nor about this kernel. Debian's kernel does not build a
+    // few modules of genkernel's own SATA/PATA groups; a generic list naming them is no fault of
+    // the user's, so they are named at debug level (the log file) only.
+    expect(warnings(r.stderr)).toEqual([]);
     expect(r.stderr).not.toMatch(/genkernel\.conf|unknown key|not offered|command substitution/);
     expect(readdirSync(r.boot)).toEqual([`initramfs-${TEST_KV}.img`]);
+    expect(readFileSync(join(work, 'log'), 'utf8')).toMatch(/not built by this kernel, left out \(shipped module groups\): \S/);
+    // A real image of the real kernel: its storage drivers are in it.
+    const modules = imageModules(join(r.boot, `initramfs-${TEST_KV}.img`));
+    for (const m of ['ext4', 'virtio_blk', 'ahci']) expect(modules, m).toContain(m);
   });
 
   it('reads a user-edited file ($(portageq …), MODULES_*="", AMODULES_*, ${VAR} chains) and builds with no warning', () => {
@@ -54,9 +64,7 @@ describe("genkernel's own genkernel.conf", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(warnings(r.stderr)).toEqual([]);
     expect(readdirSync(r.boot)).toEqual([`initramfs-${TEST_KV}.img`]);
-    const image = join(r.boot, `initramfs-${TEST_KV}.img`);
-    const names = runCli(['inspect', image]).stdout.split('\n').map((l) => l.split(/\s+/).pop() ?? '');
-    const modules = names.filter((n) => /\.ko(\.\w+)?$/.test(n)).map((n) => n.split('/').pop()!.replace(/\.ko.*$/, ''));
+    const modules = imageModules(join(r.boot, `initramfs-${TEST_KV}.img`));
     for (const m of ['virtio_pci', 'virtio_blk', 'ext4']) expect(modules, m).toContain(m);
     expect(modules).not.toContain('ahci');
     // NOCOLOR="true" means what it means in genkernel: no colour even on a terminal.

@@ -1,48 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { makeModuleTree, type ModuleTreeFixture } from '../../src/kmod/test-fixtures.js';
 import { processStartTicks } from '../../src/install/process-info.js';
 import { startFakeRun } from '../../src/trust/fake-run.js';
-import { assertBuilt, buildArgs, KV, lockFileOf, oneLineError, runCli, smallConf, snapshot, startCli, type BuildDirs } from './cli-harness.js';
+import { buildArgs, KV, lockFileOf, oneLineError, runCli, snapshot, startCli } from './cli-harness.js';
+import { smallBuildFixture } from './small-build-fixture.js';
 import { TEST_KV_RE } from '../debian-kernel.js';
 
 
 const MODULES = ['virtio_blk', 'ext4'];
-let work: string;
-let tree: ModuleTreeFixture;
-const mounts: string[] = [];
-
-beforeAll(async () => {
-  assertBuilt();
-  work = mkdtempSync('/tmp/gk-disk-');
-  tree = await makeModuleTree('none', MODULES);
-}, 60_000);
-
-afterAll(async () => {
-  for (const m of mounts.reverse()) spawnSync('umount', [m]);
-  await tree?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-function tmpfs(dir: string, size: string): string {
-  mkdirSync(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  mounts.push(dir);
-  return dir;
-}
-
-let n = 0;
-function dirs(over: Partial<BuildDirs> = {}): BuildDirs {
-  const root = join(work, `run-${++n}`);
-  mkdirSync(root);
-  const d: BuildDirs = { conf: smallConf(join(root, 'genkernel.conf'), MODULES), prefix: tree.baseDir, boot: join(root, 'boot'), tmp: join(root, 'tmp'), log: join(root, 'log'), ...over };
-  mkdirSync(d.boot, { recursive: true });
-  mkdirSync(d.tmp, { recursive: true });
-  return d;
-}
+const fx = smallBuildFixture('/tmp/gk-disk-', MODULES);
 
 /** A previous image that cannot be confused with a new one, and its symlink. */
 function previousImage(boot: string, bytes: number): Buffer {
@@ -54,7 +23,7 @@ function previousImage(boot: string, bytes: number): Buffer {
 
 describe('a disk that fills up', () => {
   it('in the boot dir while the new image is copied in: the old image stays, no temp file is left', () => {
-    const d = dirs({ boot: tmpfs(join(work, 'small-boot'), '2M') });
+    const d = fx.dirs({ boot: fx.tmpfs(join(fx.work, 'small-boot'), '2M') });
     const old = previousImage(d.boot, 600_000);
     const before = snapshot(d.boot);
     // Uncompressed, the image (2.7 MiB) cannot fit beside the old one.
@@ -68,7 +37,7 @@ describe('a disk that fills up', () => {
   });
 
   it('in the temp dir while the image is written: a one-line error, nothing installed, nothing left', () => {
-    const d = dirs({ tmp: tmpfs(join(work, 'small-tmp'), '3M') });
+    const d = fx.dirs({ tmp: fx.tmpfs(join(fx.work, 'small-tmp'), '3M') });
     previousImage(d.boot, 1000);
     const before = snapshot(d.boot);
     const r = runCli(buildArgs(d, ['--no-compress-initramfs']));
@@ -79,7 +48,7 @@ describe('a disk that fills up', () => {
   });
 
   it('the same build succeeds once there is room (the failures above are about space only)', () => {
-    const d = dirs({ boot: tmpfs(join(work, 'roomy-boot'), '8M') });
+    const d = fx.dirs({ boot: fx.tmpfs(join(fx.work, 'roomy-boot'), '8M') });
     previousImage(d.boot, 600_000);
     const r = runCli(buildArgs(d, ['--no-compress-initramfs', '--symlink']));
     expect(r.code, r.stderr).toBe(0);
@@ -89,7 +58,7 @@ describe('a disk that fills up', () => {
 
 describe('one run per boot dir', () => {
   it('a second run is refused while a first one writes the same boot dir, and told who holds it', async () => {
-    const d = dirs();
+    const d = fx.dirs();
     previousImage(d.boot, 1000);
     // The first run: every Debian module, slow enough to still be running when the second starts.
     const first = startCli([...buildArgs({ ...d, prefix: '/' }, ['--all-ramdisk-modules', '--loglevel=2']).filter((a) => !a.startsWith('--kernel-modules-prefix'))]);
@@ -116,7 +85,7 @@ describe('one run per boot dir', () => {
   }, 60_000);
 
   it('a lock left by a run that died is taken over with a note', () => {
-    const d = dirs();
+    const d = fx.dirs();
     const dead = spawnSync('sh', ['-c', 'echo $$']);
     const pid = Number(String(dead.stdout).trim());
     writeFileSync(lockFileOf(d.boot), JSON.stringify({ pid, startTicks: 1, command: 'tsgenkernel initramfs --luks', started: '2026-01-01T00:00:00.000Z', bootdir: d.boot }));
@@ -127,7 +96,7 @@ describe('one run per boot dir', () => {
   });
 
   it('a lock held by a live tsgenkernel run (a stand-in named tsgenkernel) blocks', async () => {
-    const d = dirs();
+    const d = fx.dirs();
     const holder = await startFakeRun(20);
     try {
       writeFileSync(lockFileOf(d.boot), JSON.stringify({ pid: holder.pid, startTicks: processStartTicks(holder.pid!), command: 'tsgenkernel all', started: '2026-02-03T04:05:06.000Z', bootdir: d.boot }));
@@ -144,17 +113,17 @@ describe('one run per boot dir', () => {
 
 describe('--dry-run', () => {
   it('prints the plan and writes nothing: boot dir, module tree, temp dir, cache, lock', () => {
-    const d = dirs();
+    const d = fx.dirs();
     previousImage(d.boot, 1000);
     const cache = join(d.tmp, '..', 'cache');
-    const before = { boot: snapshot(d.boot), tree: snapshot(tree.baseDir), tmp: snapshot(d.tmp) };
+    const before = { boot: snapshot(d.boot), tree: snapshot(fx.tree.baseDir), tmp: snapshot(d.tmp) };
     const r = runCli(buildArgs(d, ['--dry-run']));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^kernel ${TEST_KV_RE}`, 'm'));
     expect(r.stdout).toMatch(/kernel\/drivers\/block\/virtio_blk\.ko/);
     expect(r.stdout).toMatch(/kernel\/fs\/ext4\/ext4\.ko/);
     expect(snapshot(d.boot)).toEqual(before.boot);
-    expect(snapshot(tree.baseDir)).toEqual(before.tree);
+    expect(snapshot(fx.tree.baseDir)).toEqual(before.tree);
     expect(snapshot(d.tmp)).toEqual(before.tmp);
     expect(existsSync(cache)).toBe(false);
     expect(existsSync(lockFileOf(d.boot))).toBe(false);
