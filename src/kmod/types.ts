@@ -17,4 +17,6 @@ export interface ModulePlan {
   missing: string[];
   /** modprobe.d softdep lines from the host that depmod does not carry into the image's indexes. */
   modprobeConf?: string;
+  /** Filesystem -> modules it loads by name while mounting (see mount-time-modules.ts). */
+  mountTimeNeeds?: ReadonlyMap<string, readonly string[]>;
 }
