@@ -21,16 +21,3 @@ $BB mount -t devtmpfs devtmpfs /dev
 $BB mount -t tmpfs tmpfs /run
 # shellcheck source=/dev/null
 . /prepare.env
-
-# Load the modules named, then wait (10 s at most) for the last disk of the layout, /dev/$LAST_DISK.
-load_modules_and_wait() {
-	for m in "$@"; do
-		/sbin/modprobe "$m" || fail "modprobe $m"
-	done
-	n=0
-	while [ ! -b "/dev/$LAST_DISK" ] && [ "$n" -lt 100 ]; do
-		$BB sleep 0.1
-		n=$((n + 1))
-	done
-	[ -b "/dev/$LAST_DISK" ] || fail "disk /dev/$LAST_DISK did not appear"
-}

@@ -9,7 +9,15 @@
 # shellcheck source=test/boot/preparer-lib.sh
 . /preparer-lib.sh
 
-load_modules_and_wait virtio_pci virtio_blk crc32c_generic ext4 dm_mod dm_crypt xts af_alg algif_skcipher algif_hash md_mod raid1 btrfs
+for m in virtio_pci virtio_blk crc32c_generic ext4 dm_mod dm_crypt xts af_alg algif_skcipher algif_hash md_mod raid1 btrfs; do
+	/sbin/modprobe "$m" || fail "modprobe $m"
+done
+n=0
+while [ ! -b "/dev/$LAST_DISK" ] && [ "$n" -lt 100 ]; do
+	$BB sleep 0.1
+	n=$((n + 1))
+done
+[ -b "/dev/$LAST_DISK" ] || fail "disk /dev/$LAST_DISK did not appear"
 
 # An ext4 filesystem on $1 with label $2 holding the boot tests' root content.
 mkroot() {
