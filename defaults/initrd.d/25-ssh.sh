@@ -187,6 +187,8 @@ ssh_unlock() {
 	[ "$SSH_STARTED" = 1 ] || return 1
 	mkdir -p "$SSH_RUN"
 	echo "$LUKS_DEV" >"$SSH_RUN/device"
+	# Which container (root or swap) and its detached header, for gk-unlock's own luks_settings.
+	printf '%s\n%s\n' "$LUKS_TARGET" "$LUKS_HEADER_FILE" >"$SSH_RUN/target"
 	gk_info "ssh: $LUKS_DEV ($LUKS_SPEC) waits for its passphrase: type it here, or log in over SSH and run gk-unlock"
 	luks_open_typed "$LUKS_TRIES" "or log in over SSH and run gk-unlock" </dev/console 2>/dev/console &
 	su_pid=$!
@@ -194,7 +196,7 @@ ssh_unlock() {
 	gk_poll -q "$SSH_UNLOCK_TIMEOUT" "the passphrase of $LUKS_DEV" : luks_is_open || su_rc=1
 	kill "$su_pid" 2>/dev/null
 	stty echo </dev/console 2>/dev/null
-	rm -f "$SSH_RUN/device"
+	rm -f "$SSH_RUN/device" "$SSH_RUN/target"
 	if [ "$su_rc" != 0 ]; then
 		gk_warn "ssh: $LUKS_DEV was not unlocked within $SSH_UNLOCK_TIMEOUT s"
 		return 1
@@ -211,7 +213,11 @@ ssh_remote_unlock() {
 		return 1
 	fi
 	read -r LUKS_DEV <"$SSH_RUN/device"
-	luks_settings
+	sru_target=
+	sru_header=
+	[ -r "$SSH_RUN/target" ] && { read -r sru_target && read -r sru_header; } <"$SSH_RUN/target"
+	luks_settings "${sru_target:-root}"
+	LUKS_HEADER_FILE=${sru_header:-}
 	if luks_is_open; then
 		echo "gk-unlock: $LUKS_DEV is already open as /dev/mapper/$LUKS_NAME"
 		return 0

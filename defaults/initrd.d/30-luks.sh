@@ -1,19 +1,26 @@
 # shellcheck shell=sh
-# LUKS (feature "luks", src/features/luks.ts): open crypt_root= (a /dev node, UUID= or
-# LABEL=) as /dev/mapper/$LUKS_NAME before the root device is looked for. root_trim=yes lets
-# discards through (--allow-discards). When root= is unset or names the encrypted device
-# itself, the root becomes that mapping; set root= to something else for LVM or RAID inside
-# the container (root=/dev/VG/LV with dolvm).
-# From 30-luks.conf: LUKS_MODULES (loaded at boot), LUKS_NAME, LUKS_KEYMNT.
+# LUKS (feature "luks", src/features/luks.ts): open crypt_swap= as /dev/mapper/$LUKS_SWAP_NAME,
+# then crypt_root= (a /dev node, UUID= or LABEL=) as /dev/mapper/$LUKS_ROOT_NAME, before the
+# root device is looked for (the swap first: resume from hibernation runs between the pre_root
+# hooks and the root, and an opened swap is the resume device when no resume= is given).
+# root_trim=yes lets discards through (--allow-discards). When root= is unset or names the
+# encrypted device itself, the root becomes that mapping; set root= to something else for LVM or
+# RAID inside the container (root=/dev/VG/LV with dolvm).
+# Per container (T = root or swap, genkernel's names): T_key=, T_keydev=, T_keydev_fstype=;
+# a detached LUKS header T_header=FILE on T_headerdev= (T_headerdev_fstype=) or in the image;
+# crypt_T_options= (comma separated cryptsetup options, only those on the allow-list).
+# From 30-luks.conf: LUKS_MODULES (loaded at boot), LUKS_ROOT_NAME, LUKS_SWAP_NAME,
+# LUKS_KEYMNT, LUKS_HEADERMNT, LUKS_FLAG_OPTIONS, LUKS_NUMBER_OPTIONS (the allow-list).
 #
-# Unlocking is one path. luks_unlock waits for crypt_root=, then tries these methods in
+# Unlocking is one path. luks_open_target waits for the device, then tries these methods in
 # order until one has opened the container:
-#   luks_by_keyfile      root_key=FILE, on root_keydev=DEV (mounted read-only) or in the image
+#   luks_by_keyfile      T_key=FILE, on T_keydev=DEV (mounted read-only) or in the image
 #   $gk_unlock_methods   methods other fragments register, in order (SSH; a TPM2 token)
 #   luks_by_prompt       a passphrase typed on the console, with retries
 # A method returns 0 when the container is open, 1 to let the next method try, 2 to stop
 # (the boot fails). Methods open through luks_open_key (a key file, "-" for stdin) or
-# luks_open_typed (passphrases read from stdin), which use LUKS_DEV, LUKS_NAME, LUKS_TRIM.
+# luks_open_typed (passphrases read from stdin), which use LUKS_DEV, LUKS_NAME, LUKS_TRIM,
+# LUKS_OPTS and LUKS_HEADER_FILE (set by luks_settings and luks_header_attach).
 
 LUKS_TRIES=3
 # Seconds to wait for crypt_root= and root_keydev= to appear (rootdelay= raises it).
@@ -25,12 +32,42 @@ luks_modules() {
 	gk_load_feature_modules luks $LUKS_MODULES
 }
 
-# What the command line asks for.
+# What the command line asks for container $1: root (the default) or swap.
 luks_settings() {
-	LUKS_SPEC=$(gk_cmdline_get crypt_root)
-	LUKS_KEY=$(gk_cmdline_get root_key)
-	LUKS_KEYDEV=$(gk_cmdline_get root_keydev)
-	LUKS_TRIM=$(gk_cmdline_get root_trim)
+	LUKS_TARGET=${1:-root}
+	if [ "$LUKS_TARGET" = swap ]; then
+		LUKS_NAME=$LUKS_SWAP_NAME
+		LUKS_TRIM=
+	else
+		LUKS_NAME=$LUKS_ROOT_NAME
+		LUKS_TRIM=$(gk_cmdline_get root_trim)
+	fi
+	LUKS_SPEC=$(gk_cmdline_get "crypt_$LUKS_TARGET")
+	LUKS_KEY=$(gk_cmdline_get "${LUKS_TARGET}_key")
+	LUKS_KEYDEV=$(gk_cmdline_get "${LUKS_TARGET}_keydev")
+	LUKS_KEYDEV_FSTYPE=$(gk_cmdline_get "${LUKS_TARGET}_keydev_fstype")
+	LUKS_HEADER=$(gk_cmdline_get "${LUKS_TARGET}_header")
+	LUKS_HEADERDEV=$(gk_cmdline_get "${LUKS_TARGET}_headerdev")
+	LUKS_HEADERDEV_FSTYPE=$(gk_cmdline_get "${LUKS_TARGET}_headerdev_fstype")
+	LUKS_HEADER_FILE=
+	LUKS_OPTS=$(luks_checked_options "$(gk_cmdline_get "crypt_${LUKS_TARGET}_options")")
+}
+
+# crypt_T_options= as genkernel reads it (a comma separated list), keeping only the options on
+# the allow-list: flags as they are, numeric options as --name=N. Anything else could change
+# what gets opened or how (another header, a volume key file, a test run), so it is refused.
+luks_checked_options() {
+	lco_out=
+	for lco_o in $(echo "$1" | tr , ' '); do
+		if gk_in_list "$lco_o" "$LUKS_FLAG_OPTIONS"; then
+			lco_out="$lco_out $lco_o"
+		elif gk_in_list "${lco_o%%=*}" "$LUKS_NUMBER_OPTIONS" && gk_is_int "${lco_o#*=}"; then
+			lco_out="$lco_out $lco_o"
+		else
+			gk_warn "luks: crypt_${LUKS_TARGET}_options: '$lco_o' is refused -- allowed: $LUKS_FLAG_OPTIONS, and $(echo "$LUKS_NUMBER_OPTIONS" | sed 's/\([^ ]*\)/\1=N/g')"
+		fi
+	done
+	echo "${lco_out# }"
 }
 
 # Value of LUKS2 "Label:" (empty for LUKS1) of device $1.
@@ -85,8 +122,46 @@ luks_open_key() {
 		lok_trim=--allow-discards
 		gk_info "luks: discards allowed (root_trim=yes)"
 	fi
-	# shellcheck disable=SC2086 # lok_trim is one word or nothing
-	cryptsetup open --type luks $lok_trim --key-file="$1" "$LUKS_DEV" "$LUKS_NAME"
+	[ -n "$LUKS_OPTS" ] && gk_info "luks: cryptsetup options for $LUKS_TARGET: $LUKS_OPTS"
+	# shellcheck disable=SC2086 # lok_trim is one word or nothing, LUKS_OPTS checked words
+	cryptsetup open --type luks $lok_trim $LUKS_OPTS ${LUKS_HEADER_FILE:+--header "$LUKS_HEADER_FILE"} --key-file="$1" "$LUKS_DEV" "$LUKS_NAME"
+}
+
+# Does $LUKS_DEV (with its detached header, when there is one) hold a LUKS container?
+luks_is_luks() {
+	cryptsetup isLuks ${LUKS_HEADER_FILE:+--header "$LUKS_HEADER_FILE"} "$LUKS_DEV"
+}
+
+# A detached header (T_header=FILE): on T_headerdev=, mounted read-only while the container is
+# opened, or inside the image. Sets LUKS_HEADER_FILE; a header that is not there stops the unlock.
+luks_header_attach() {
+	LUKS_HEADER_FILE=
+	[ -n "$LUKS_HEADER" ] || return 0
+	if [ -z "$LUKS_HEADERDEV" ]; then
+		if [ ! -r "$LUKS_HEADER" ]; then
+			gk_warn "luks: header file $LUKS_HEADER is not in the initramfs (give ${LUKS_TARGET}_headerdev= when it is on a device)"
+			return 1
+		fi
+		LUKS_HEADER_FILE=$LUKS_HEADER
+		return 0
+	fi
+	luks_wait "header device" "$LUKS_HEADERDEV" || return 1
+	gk_mount_fs "$LUKS_FOUND" "$LUKS_HEADERMNT" ro "$LUKS_HEADERDEV_FSTYPE" || return 1
+	if [ ! -r "$LUKS_HEADERMNT/${LUKS_HEADER#/}" ]; then
+		gk_warn "luks: header file $LUKS_HEADER is not on $LUKS_FOUND (${LUKS_TARGET}_headerdev=$LUKS_HEADERDEV)"
+		umount "$LUKS_HEADERMNT"
+		return 1
+	fi
+	LUKS_HEADER_FILE=$LUKS_HEADERMNT/${LUKS_HEADER#/}
+	gk_info "luks: detached header $LUKS_HEADER on $LUKS_FOUND for $LUKS_DEV"
+}
+
+luks_header_detach() {
+	case "$LUKS_HEADER_FILE" in
+	"$LUKS_HEADERMNT"/*) umount "$LUKS_HEADERMNT" 2>/dev/null ;;
+	esac
+	LUKS_HEADER_FILE=
+	return 0
 }
 
 # Read a passphrase from stdin up to $1 times and open the container with it; $2 is a hint
@@ -129,9 +204,7 @@ luks_open_keyfile() {
 	fi
 	luks_wait "key device" "$LUKS_KEYDEV" || return 1
 	lok_dev=$LUKS_FOUND
-	mkdir -p "$LUKS_KEYMNT"
-	lok_type=$(gk_probe_fstype "$lok_dev") && gk_load_fs_module "$lok_type"
-	if ! mount -o ro ${lok_type:+-t "$lok_type"} "$lok_dev" "$LUKS_KEYMNT"; then
+	if ! gk_mount_fs "$lok_dev" "$LUKS_KEYMNT" ro "$LUKS_KEYDEV_FSTYPE"; then
 		gk_warn "luks: could not mount key device $lok_dev"
 		return 1
 	fi
@@ -172,37 +245,60 @@ luks_try_methods() {
 	return 1
 }
 
-luks_unlock() {
-	luks_settings
+# Open the container luks_settings chose; 0 when /dev/mapper/$LUKS_NAME is there.
+luks_open_target() {
 	if luks_is_open; then
 		gk_info "luks: /dev/mapper/$LUKS_NAME is already open"
-	else
-		luks_wait crypt_root= "$LUKS_SPEC" || return 1
-		LUKS_DEV=$LUKS_FOUND
-		if ! cryptsetup isLuks "$LUKS_DEV"; then
-			gk_warn "luks: $LUKS_DEV ($LUKS_SPEC) has no LUKS header"
-			return 1
-		fi
-		# A TPM2/FIDO2 token (29-luks-token.sh, --tpm2/--fido2) goes first: it needs no one at the console.
-		if gk_have luks_try_token && luks_try_token "$LUKS_DEV" "$LUKS_NAME"; then
-			:
-		else
-			luks_try_methods || return 1
-		fi
-		# libdevmapper makes the node itself when no udev runs; dmsetup repairs if it did not.
-		luks_is_open || { gk_have dmsetup && dmsetup mknodes; }
-		gk_info "luks: $LUKS_DEV is open as /dev/mapper/$LUKS_NAME"
-		gk_mapping_opened "$LUKS_NAME" "$LUKS_DEV"
+		# Opened by this init another way (gk-unlock over SSH): recorded too, for the crypttab names.
+		lot_src=$(cryptsetup status "$LUKS_NAME" 2>/dev/null | sed -n 's/^ *device: *//p')
+		[ -z "$lot_src" ] || gk_mapping_opened "$LUKS_NAME" "$lot_src"
+		return 0
 	fi
+	luks_wait "crypt_$LUKS_TARGET=" "$LUKS_SPEC" || return 1
+	LUKS_DEV=$LUKS_FOUND
+	luks_header_attach || return 1
+	if ! luks_is_luks; then
+		gk_warn "luks: $LUKS_DEV ($LUKS_SPEC) has no LUKS header${LUKS_HEADER_FILE:+ (detached header $LUKS_HEADER)}"
+		luks_header_detach
+		return 1
+	fi
+	lot_ok=1
+	# A TPM2/FIDO2 token (29-luks-token.sh, --tpm2/--fido2) goes first: it needs no one at the console.
+	if [ -z "$LUKS_HEADER_FILE" ] && gk_have luks_try_token && luks_try_token "$LUKS_DEV" "$LUKS_NAME"; then
+		:
+	else
+		luks_try_methods || lot_ok=0
+	fi
+	luks_header_detach
+	[ "$lot_ok" = 1 ] || return 1
+	# libdevmapper makes the node itself when no udev runs; dmsetup repairs if it did not.
+	luks_is_open || { gk_have dmsetup && dmsetup mknodes; }
+	gk_info "luks: $LUKS_DEV is open as /dev/mapper/$LUKS_NAME"
+	gk_mapping_opened "$LUKS_NAME" "$LUKS_DEV"
+}
+
+luks_unlock() {
+	luks_settings root
+	luks_open_target || return 1
 	if [ -z "$REAL_ROOT" ] || [ "$REAL_ROOT" = "$LUKS_SPEC" ]; then
 		REAL_ROOT=/dev/mapper/$LUKS_NAME
 	fi
 	return 0
 }
 
-if gk_cmdline_get crypt_root >/dev/null; then
+# crypt_swap=: the opened swap is the resume device unless resume= names another (as in genkernel).
+luks_unlock_swap() {
+	luks_settings swap
+	luks_open_target || return 1
+	# shellcheck disable=SC2034 # read by gk_resume (initrd.lib/resume.sh)
+	GK_RESUME_FALLBACK=/dev/mapper/$LUKS_NAME
+	return 0
+}
+
+if gk_cmdline_get crypt_root >/dev/null || gk_cmdline_get crypt_swap >/dev/null; then
 	gk_hooks_modules="$gk_hooks_modules luks_modules"
-	gk_hooks_pre_root="$gk_hooks_pre_root luks_unlock"
 	# The real root's /etc/crypttab names for what was opened (mappings.sh).
 	gk_hooks_post_mount="$gk_hooks_post_mount gk_crypttab_names"
 fi
+gk_cmdline_get crypt_swap >/dev/null && gk_hooks_pre_root="$gk_hooks_pre_root luks_unlock_swap"
+gk_cmdline_get crypt_root >/dev/null && gk_hooks_pre_root="$gk_hooks_pre_root luks_unlock"

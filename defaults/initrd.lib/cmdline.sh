@@ -19,6 +19,8 @@ gk_set_defaults() {
 	GK_DEBUG=0
 	GK_QUIET=0
 	GK_EMERGENCY=
+	GK_FS_MOUNT_MODULES=
+	GK_RESUME_FALLBACK=
 	# Hook lists and handlers start from scratch: the kernel turns unknown name=value words
 	# into environment variables, and a command line must not be able to register hooks.
 	unset gk_hooks_init gk_hooks_modules gk_hooks_pre_root gk_hooks_root_wait gk_hooks_post_mount gk_hooks_pre_switch gk_init_flags gk_unlock_methods

@@ -130,17 +130,25 @@ gk_load_modules() {
 	return 0
 }
 
-# The module providing filesystem $1, unless the kernel already has it.
+# The module providing filesystem $1, unless the kernel already has it, then the modules the
+# filesystem loads by name while mounting (vfat: its nls charsets; GK_FS_MOUNT_MODULES, written
+# at build time from the kernel config into /etc/initrd.defaults).
 gk_load_fs_module() {
 	[ "$GK_NOMODULES" = 1 ] && return 0
-	grep -qw "$1" /proc/filesystems 2>/dev/null && return 0
-	if gk_in_list "$1" "$GK_NOLOAD"; then
-		gk_warn "filesystem $1 is in noload=: not loading it"
-		return 0
+	if ! grep -qw "$1" /proc/filesystems 2>/dev/null; then
+		if gk_in_list "$1" "$GK_NOLOAD"; then
+			gk_warn "filesystem $1 is in noload=: not loading it"
+			return 0
+		fi
+		# fs-<type> is the alias every filesystem module declares (MODULE_ALIAS_FS).
+		"$GK_MODPROBE" -q "fs-$1" 2>/dev/null || "$GK_MODPROBE" "$1" ||
+			gk_warn "could not load the module for filesystem $1"
 	fi
-	# fs-<type> is the alias every filesystem module declares (MODULE_ALIAS_FS).
-	"$GK_MODPROBE" -q "fs-$1" 2>/dev/null || "$GK_MODPROBE" "$1" ||
-		gk_warn "could not load the module for filesystem $1"
+	for gklf_e in $GK_FS_MOUNT_MODULES; do
+		[ "${gklf_e%%=*}" = "$1" ] || continue
+		# shellcheck disable=SC2046 # a comma list made a word list
+		gk_load_named_modules "$1" $(echo "${gklf_e#*=}" | tr , ' ')
+	done
 	return 0
 }
 

@@ -69,6 +69,7 @@ gk_mount_block_root() {
 	gk_info "modules loaded: $(gk_loaded_modules)"
 	gkmr_opts=$(gk_root_mount_options)
 	if [ -n "$gkmr_type" ]; then
+		gk_fsck "$GK_ROOT_DEV" "$gkmr_type" root || return 1
 		gkmr_cmd="mount -t $gkmr_type -o $gkmr_opts $GK_ROOT_DEV $GK_NEWROOT"
 		gk_info "mounting $GK_ROOT_DEV ($gkmr_type, $gkmr_opts) on $GK_NEWROOT"
 		mount -t "$gkmr_type" -o "$gkmr_opts" "$GK_ROOT_DEV" "$GK_NEWROOT" && return 0

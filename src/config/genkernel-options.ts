@@ -75,7 +75,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   notOffered('UNIONFS', ['unionfs'], 'bool', 'no unionfs/overlay root'),
   notOffered('GPG', ['gpg'], 'bool', 'no GnuPG-armoured LUKS keys; use a plain key file with root_key='),
   notOffered('KEYCTL', ['keyctl'], 'bool', 'the LUKS passphrase is not put into a kernel keyring'),
-  notOffered('E2FSPROGS', ['e2fsprogs'], 'bool', 'no fsck tools in the image; the real root checks its file systems'),
   notOffered('XFSPROGS', ['xfsprogs'], 'bool', 'no xfs tools in the image; the real root checks its file systems'),
   notOffered('STRACE', ['strace'], 'bool', 'no strace in the image'),
   notOffered('SPLASH', ['splash', 'gensplash'], 'bool', 'splashutils is gone from Gentoo'),

@@ -129,6 +129,7 @@ export const OPTION_TABLE = [
   { flag: 'udev', key: 'UDEV', kind: 'string', arg: 'auto|yes|no', choices: ['auto', 'yes', 'no'], bareValue: 'yes', negatedValue: 'no', group: 'initramfs', ours: true, help: "run the host's udevd in the initramfs (auto: with --luks, --lvm or --mdadm); its records of device-mapper devices go to the real root" },
   { flag: 'zfs', key: 'ZFS', kind: 'bool', group: 'initramfs', help: 'include ZFS support (tools copied from the host)' },
   { flag: 'btrfs', key: 'BTRFS', kind: 'bool', group: 'initramfs', help: 'include btrfs multi-device support' },
+  { flag: 'e2fsprogs', key: 'E2FSPROGS', kind: 'bool', group: 'initramfs', help: 'include e2fsck: an ext2/3/4 root (and /usr) is checked (fsck -p) before it is mounted' },
   { flag: 'ssh', key: 'SSH', kind: 'bool', group: 'initramfs', help: 'include dropbear for remote unlock (dosshd)' },
   { flag: 'ssh-authorized-keys-file', key: 'SSH_AUTHORIZED_KEYS_FILE', kind: 'string', arg: 'file', group: 'initramfs', help: 'authorized_keys for the initramfs sshd' },
   { flag: 'ssh-host-keys', key: 'SSH_HOST_KEYS', kind: 'string', arg: 'create|create-from-host|runtime', choices: ['create', 'create-from-host', 'runtime'], group: 'initramfs', help: 'where the initramfs sshd host keys come from' },

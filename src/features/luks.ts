@@ -36,14 +36,40 @@ export const LUKS_MODULES = [
   'algif_hash',
 ];
 
+/**
+ * crypt_root_options= / crypt_swap_options= pass these to `cryptsetup open`, nothing else: they
+ * tune how the mapping works (discards, dm-crypt queues, read-only, which key slot or part of a
+ * key file) but cannot point cryptsetup at another header, a volume key or a test mode.
+ */
+export const LUKS_FLAG_OPTIONS = [
+  '--allow-discards',
+  '--perf-same_cpu_crypt',
+  '--perf-submit_from_crypt_cpus',
+  '--perf-no_read_workqueue',
+  '--perf-no_write_workqueue',
+  '--readonly',
+  '--disable-keyring',
+  '--disable-locks',
+  '--serialize-memory-hard-pbkdf',
+  '--integrity-no-journal',
+];
+/** Options with a number: written --name=N. */
+export const LUKS_NUMBER_OPTIONS = ['--key-slot', '--keyfile-offset', '--keyfile-size'];
+
 export const luksBoot: BootFragment = {
   file: '30-luks.sh',
   conf: () => ({
     LUKS_MODULES: LUKS_BOOT_MODULES,
-    // The mapping of crypt_root=: /dev/mapper/root, as genkernel names it.
-    LUKS_NAME: 'root',
-    // Where root_keydev= is mounted while the key file is read.
+    // The mappings of crypt_root= and crypt_swap=: /dev/mapper/root and /dev/mapper/swap, as
+    // genkernel names them.
+    LUKS_ROOT_NAME: 'root',
+    LUKS_SWAP_NAME: 'swap',
+    // Where root_keydev= / swap_keydev= is mounted while the key file is read.
     LUKS_KEYMNT: '/run/gk-luks-keydev',
+    // Where root_headerdev= / swap_headerdev= is mounted while the container is opened.
+    LUKS_HEADERMNT: '/run/gk-luks-headerdev',
+    LUKS_FLAG_OPTIONS: LUKS_FLAG_OPTIONS,
+    LUKS_NUMBER_OPTIONS: LUKS_NUMBER_OPTIONS,
   }),
 };
 

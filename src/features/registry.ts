@@ -6,6 +6,7 @@ import { mdadmFeature } from './mdadm.js';
 import { luksFeature } from './luks.js';
 import { lvmFeature } from './lvm.js';
 import { btrfsFeature } from './btrfs.js';
+import { e2fsprogsFeature } from './e2fsprogs.js';
 import { zfsFeature } from './zfs.js';
 import { firmwareFeature } from './firmware.js';
 import { keymapFeature } from './keymap.js';
@@ -19,7 +20,7 @@ import { udevFeature } from './udev.js';
  * is installed after busybox's applet links, and udev comes last: its rules are checked against
  * the tools the other features put in.
  */
-export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature, udevFeature];
+export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, e2fsprogsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature, udevFeature];
 
 export function enabledFeatures(ctx: BuildContext): Feature[] {
   return FEATURES.filter((f) => f.enabled(ctx));

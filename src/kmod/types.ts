@@ -17,4 +17,6 @@ export interface ModulePlan {
   missing: string[];
   /** The modprobe.d directories the resolver followed (softdeps); the image ships their directive lines. */
   modprobeDirs?: string[];
+  /** Filesystem -> modules it loads by name while mounting (see mount-time-modules.ts). */
+  mountTimeNeeds?: ReadonlyMap<string, readonly string[]>;
 }

@@ -5,6 +5,7 @@ import { ImageTree } from '../image/image-tree.js';
 import { defaultsPath } from '../config/settings.js';
 import { GkError } from '../errors.js';
 import { shQuote } from '../features/boot-fragment.js';
+import { renderMountTimeNeeds } from '../kmod/mount-time-modules.js';
 
 /** Directories the init expects to exist before it mounts anything. */
 const BASE_DIRS = ['bin', 'sbin', 'etc', 'etc/initrd.d', 'etc/initrd.lib', 'lib', 'dev', 'proc', 'sys', 'run', 'tmp', 'newroot', 'usr/bin', 'usr/sbin'];
@@ -34,7 +35,11 @@ export const imageBaseStage: Stage = {
     for (const name of (await readdir(libDir)).filter((n) => n.endsWith('.sh')).sort()) {
       image.addFile(`etc/initrd.lib/${name}`, join(libDir, name), 0o644);
     }
-    const defaults = [`REAL_ROOT=${shQuote(ctx.settings.REAL_ROOT)}`];
+    const defaults = [
+      `REAL_ROOT=${shQuote(ctx.settings.REAL_ROOT)}`,
+      // Modules each filesystem loads by name while mounting (gk_load_fs_module loads them too).
+      `GK_FS_MOUNT_MODULES=${shQuote(renderMountTimeNeeds(ctx.modules?.mountTimeNeeds ?? new Map()))}`,
+    ];
     image.addFile('etc/initrd.defaults', Buffer.from(defaults.join('\n') + '\n'), 0o644);
     ctx.image = image;
     return `${image.size} entries`;

@@ -11,6 +11,7 @@ import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
 import { checkExplicitModules } from '../kmod/requested-modules.js';
 import { imageCarriesModules } from './resolve-kernel.js';
+import { mountTimeNeedsOf } from '../kmod/mount-time-modules.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
 export async function requestedModules(ctx: BuildContext, groupsText: string): Promise<string[]> {
@@ -45,13 +46,18 @@ export const selectModulesStage: Stage = {
       : ctx.settings.HOSTONLY
         ? [...new Set([...(await hostOnlyModules({ moduleDir: kernel.moduleDir, index, log: ctx.log })), ...featureModules(ctx, groupsText)])]
         : await requestedModules(ctx, groupsText);
-    const plan = resolveModules(index, requested);
+    let plan = resolveModules(index, requested);
+    // What the selected filesystems load by name while mounting (vfat: its nls charsets).
+    const mountNeeds = mountTimeNeedsOf(kernel.config, new Set(plan.modules.map((m) => m.name)));
+    const extra = [...mountNeeds.values()].flat();
+    if (extra.length > 0) plan = resolveModules(index, [...requested, ...extra]);
     checkExplicitModules(ctx.moduleGroupOverrides, plan.missing, kernel.moduleDir);
     const shipped = ctx.settings.HOSTONLY ? new Set<string>() : shippedOnly(ctx, groupsText);
     const quiet = plan.missing.filter((m) => shipped.has(m));
     if (quiet.length) ctx.log.debug(`not built by this kernel, left out (shipped module groups): ${quiet.join(' ')}`, 2);
     warnMissing(ctx, plan.missing.filter((m) => !shipped.has(m)), kernel.moduleDir);
     plan.modprobeDirs = modprobeDirs;
+    plan.mountTimeNeeds = mountNeeds;
     ctx.modules = plan;
     return `${plan.modules.length} modules (${plan.builtin.length} built in, ${plan.missing.length} not found)`;
   },

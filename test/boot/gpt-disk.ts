@@ -35,6 +35,8 @@ export interface GptDiskSpec {
   diskGuid?: string;
   fsLabel?: string;
   fsMb?: number;
+  /** Writes the partition's content instead of mke2fs (file, byte offset, size in MiB); `contents` is unused then. */
+  writePartition?: (file: string, offset: number, mb: number) => void;
 }
 
 export function makeGptDisk(spec: GptDiskSpec): void {
@@ -43,10 +45,14 @@ export function makeGptDisk(spec: GptDiskSpec): void {
   const lastPartLba = FIRST_LBA + fsSectors - 1;
   // A MiB after the partition holds the backup entries and header.
   const totalSectors = lastPartLba + 1 + 2048;
-  execFileSync('mke2fs', [
-    '-q', '-F', '-t', 'ext4', '-E', `offset=${FIRST_LBA * SECTOR}`, '-d', spec.contents,
-    ...(spec.fsLabel ? ['-L', spec.fsLabel] : []), spec.file, `${fsMb}M`,
-  ]);
+  if (spec.writePartition) {
+    spec.writePartition(spec.file, FIRST_LBA * SECTOR, fsMb);
+  } else {
+    execFileSync('mke2fs', [
+      '-q', '-F', '-t', 'ext4', '-E', `offset=${FIRST_LBA * SECTOR}`, '-d', spec.contents,
+      ...(spec.fsLabel ? ['-L', spec.fsLabel] : []), spec.file, `${fsMb}M`,
+    ]);
+  }
   const fd = openSync(spec.file, 'r+');
   try {
     ftruncateSync(fd, totalSectors * SECTOR);

@@ -123,6 +123,7 @@ export const DECOY_SENTINEL = 'TSGK-DECOY-REACHED';
 
 /** The device the root disk's (or the decoy's) init saw mounted on /, from its TSGK-ROOT-MOUNT line. */
 export function rootMountDevice(output: string): string | undefined {
-  const line = output.split(/\r?\n/).find((l) => l.startsWith('TSGK-ROOT-MOUNT: '));
-  return line?.slice('TSGK-ROOT-MOUNT: '.length).trim().split(/\s+/)[0];
+  // Anywhere in a line: under load the serial console may lose the end of the line before it
+  // (the root init powers off right after printing), which then runs into this one.
+  return /TSGK-ROOT-MOUNT: (\S+)/.exec(output)?.[1];
 }

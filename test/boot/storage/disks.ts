@@ -106,19 +106,27 @@ const PREPARER_TOOLS: Array<[string, string]> = [
 ];
 const PREPARER_MODULES = ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4', 'dm_mod', 'dm_crypt', 'xts', 'af_alg', 'algif_skcipher', 'algif_hash', 'md_mod', 'raid1', 'btrfs'];
 
-/** The preparer initramfs: uncompressed cpio, host kmod loading the distribution's plain .ko files. */
-async function buildPreparer(fx: BootFixture, dest: string): Promise<void> {
+/** What a preparer guest is made of: its /init, /prepare.env, host tools and modules. */
+export interface PreparerSpec {
+  script: string;
+  env: string;
+  tools: ReadonlyArray<readonly [string, string]>;
+  modules: readonly string[];
+}
+
+/** A preparer initramfs: uncompressed cpio, host kmod loading the distribution's plain .ko files. */
+export async function buildPreparerImage(fx: BootFixture, dest: string, spec: PreparerSpec): Promise<void> {
   const image = new ImageTree();
   for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'mnt']) image.ensureDir(d);
   image.addDevice('dev/console', 'chardev', 5, 1);
   image.addFile('bin/busybox', '/bin/busybox', 0o755);
-  image.addFile('init', PREPARE_SCRIPT, 0o755);
+  image.addFile('init', spec.script, 0o755);
   image.addFile('preparer-lib.sh', PREPARER_LIB, 0o644);
-  image.addFile('prepare.env', Buffer.from(prepareEnv()));
+  image.addFile('prepare.env', Buffer.from(spec.env));
   image.addFile('etc/lvm/lvm.conf', Buffer.from(INITRAMFS_LVM_CONF));
-  for (const [host, inImage] of PREPARER_TOOLS) await addHostBinary(image, host, inImage);
+  for (const [host, inImage] of spec.tools) await addHostBinary(image, host, inImage);
   const moduleDir = `/lib/modules/${fx.kv}`;
-  const plan = resolveModules(await loadModuleIndex(moduleDir, { modprobeDirs: [] }), PREPARER_MODULES);
+  const plan = resolveModules(await loadModuleIndex(moduleDir, { modprobeDirs: [] }), spec.modules);
   if (plan.missing.length > 0) throw new Error(`preparer: modules not found: ${plan.missing.join(' ')}`);
   for (const m of plan.modules) image.addFile(`lib/modules/${fx.kv}/${m.relPath}`, join(moduleDir, m.relPath));
   for (const f of ['modules.dep', 'modules.dep.bin', 'modules.alias.bin', 'modules.softdep', 'modules.symbols.bin', 'modules.builtin.bin', 'modules.builtin.alias.bin']) {
@@ -131,40 +139,42 @@ async function buildPreparer(fx: BootFixture, dest: string): Promise<void> {
   await writeImage(image, dest, { compressor: { name: 'none', level: 0 }, mtime: 0 });
 }
 
-/** Key of a prepared set: what decides the disks' content. */
-function cacheKey(fx: BootFixture): string {
-  const h = createHash('sha256');
-  h.update(readFileSync(PREPARE_SCRIPT));
-  h.update(readFileSync(PREPARER_LIB));
-  h.update(prepareEnv());
-  h.update(JSON.stringify(LAYOUT));
-  h.update(readFileSync(ROOT_DISK_INIT));
-  h.update(fx.kv);
-  return h.digest('hex').slice(0, 16);
-}
+const STORAGE_SPEC: PreparerSpec = { script: PREPARE_SCRIPT, env: prepareEnv(), tools: PREPARER_TOOLS, modules: PREPARER_MODULES };
 
-export interface PreparedDisks {
-  disks: StorageDisks;
+export interface PreparedDisks<N extends string = DiskName> {
+  disks: Record<N, string>;
   /** False when taken from the cache. */
   prepared: boolean;
   ms: number;
 }
 
-/** The prepared disks, from the cache or made now (one QEMU run, about a minute under TCG). */
-export async function storageDisks(fx: BootFixture): Promise<PreparedDisks> {
+/**
+ * A set of disks laid out by a preparer guest (disk name -> MiB, attached in that order), cached
+ * under the fixture's dir by everything that shapes them (script, env, layout, the root disk's
+ * init, the kernel); made in one QEMU run when missing.
+ */
+export async function preparedDisks<N extends string>(fx: BootFixture, cacheName: string, layout: Readonly<Record<N, number>>, spec: PreparerSpec): Promise<PreparedDisks<N>> {
   const started = performance.now();
-  const dir = join(fx.scratch, '..', 'storage-disks', cacheKey(fx));
-  const disks = Object.fromEntries(NAMES.map((n) => [n, join(dir, `${n}.img`)])) as StorageDisks;
+  const names = Object.keys(layout) as N[];
+  const h = createHash('sha256');
+  h.update(readFileSync(spec.script));
+  h.update(readFileSync(PREPARER_LIB));
+  h.update(spec.env);
+  h.update(JSON.stringify(layout));
+  h.update(readFileSync(ROOT_DISK_INIT));
+  h.update(fx.kv);
+  const dir = join(fx.scratch, '..', cacheName, h.digest('hex').slice(0, 16));
+  const disks = Object.fromEntries(names.map((n) => [n, join(dir, `${n}.img`)])) as Record<N, string>;
   if (existsSync(join(dir, 'complete'))) return { disks, prepared: false, ms: Math.round(performance.now() - started) };
   const work = `${dir}.partial-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const preparer = join(work, 'preparer.cpio');
-  await buildPreparer(fx, preparer);
-  const files = NAMES.map((n) => join(work, `${n}.img`));
-  NAMES.forEach((n, i) => {
+  await buildPreparerImage(fx, preparer, spec);
+  const files = names.map((n) => join(work, `${n}.img`));
+  names.forEach((n, i) => {
     writeFileSync(files[i]!, '');
-    truncateSync(files[i]!, LAYOUT[n] * 1024 * 1024);
+    truncateSync(files[i]!, layout[n] * 1024 * 1024);
   });
   const r = await bootImage({
     kernel: fx.kernel,
@@ -184,6 +194,11 @@ export async function storageDisks(fx: BootFixture): Promise<PreparedDisks> {
   renameSync(work, dir);
   writeFileSync(join(dir, 'complete'), `${new Date().toISOString()} ${r.totalMs} ms\n`);
   return { disks, prepared: true, ms: Math.round(performance.now() - started) };
+}
+
+/** The storage scenarios' disks, from the cache or made now (about a minute under TCG). */
+export function storageDisks(fx: BootFixture): Promise<PreparedDisks> {
+  return preparedDisks(fx, 'storage-disks', LAYOUT, STORAGE_SPEC);
 }
 
 /** mdadm.conf naming the prepared RAID1 as /dev/md0, for --mdadm-config. */

@@ -100,6 +100,49 @@ describe('30-luks.sh', () => {
     expect(r.calls).toContain('cryptsetup isLuks /dev/fake-luks');
   });
 
+  test('crypt_root_options=: allowed options reach cryptsetup open, others are refused in one line', () => {
+    const r = runFragments({
+      fragments: ['30-luks.sh'],
+      cmdline: 'crypt_root=/dev/fake-luks crypt_root_options=--allow-discards,--key-slot=1,--header=/evil,--key-slot=x root_key=/k',
+      tools: cryptsetup(),
+      setup: SETUP,
+      steps: `luks_settings root; echo "OPTS=[$LUKS_OPTS]"`,
+    });
+    expect(r.output).toContain('OPTS=[--allow-discards --key-slot=1]');
+    expect(r.output).toContain("crypt_root_options: '--header=/evil' is refused -- allowed: --allow-discards");
+    expect(r.output).toContain("'--key-slot=x' is refused");
+  });
+
+  test('a detached header in the image is passed with --header; a missing one stops the unlock naming the file', () => {
+    const hdr = join(mkdtempSync(join(tmpdir(), 'tsgk-hdr-')), 'root.hdr');
+    writeFileSync(hdr, 'h');
+    const ok = runFragments({ fragments: ['30-luks.sh'], cmdline: `crypt_root=/dev/fake-luks root_header=${hdr}`, tools: cryptsetup(), setup: SETUP, steps: STEPS.replace('gk_run_hooks pre_root', 'echo pass | gk_run_hooks pre_root') });
+    expect(ok.exitCode, ok.output).toBe(0);
+    expect(ok.calls).toContain(`cryptsetup isLuks --header ${hdr} /dev/fake-luks`);
+    expect(ok.calls).toContain(`cryptsetup open --type luks --header ${hdr} --key-file=- /dev/fake-luks root`);
+    const gone = runFragments({ fragments: ['30-luks.sh'], cmdline: 'crypt_root=/dev/fake-luks root_header=/nope.hdr', tools: cryptsetup(), setup: SETUP, steps: STEPS });
+    expect(gone.output).toContain('luks: header file /nope.hdr is not in the initramfs (give root_headerdev= when it is on a device)');
+    expect(gone.output).toContain("BOOT FAILED: boot hook 'luks_unlock' (at pre_root) failed");
+    expect(gone.calls.some((c) => c.startsWith('cryptsetup open'))).toBe(false);
+  });
+
+  test('crypt_swap= opens /dev/mapper/swap before the root, with its own key file, and becomes the resume device', () => {
+    const key = join(mkdtempSync(join(tmpdir(), 'tsgk-key-')), 'swap.key');
+    writeFileSync(key, 'k');
+    const setup = 'gk_resolve_root() { case "$1" in /dev/fake-luks|/dev/fake-swap) echo "$1" ;; *) return 1 ;; esac; }';
+    const r = runFragments({
+      fragments: ['30-luks.sh'],
+      cmdline: `crypt_swap=/dev/fake-swap swap_key=${key} crypt_swap_options=--allow-discards crypt_root=/dev/fake-luks root_key=${key}`,
+      tools: cryptsetup(),
+      setup,
+      steps: 'gk_run_hooks modules && gk_run_hooks pre_root && echo "FALLBACK=$GK_RESUME_FALLBACK REAL_ROOT=$REAL_ROOT"',
+    });
+    expect(r.exitCode, r.output).toBe(0);
+    const opens = r.calls.filter((c) => c.startsWith('cryptsetup open'));
+    expect(opens).toEqual([`cryptsetup open --type luks --allow-discards --key-file=${key} /dev/fake-swap swap`, `cryptsetup open --type luks --key-file=${key} /dev/fake-luks root`]);
+    expect(r.output).toContain('FALLBACK=/dev/mapper/swap REAL_ROOT=/dev/mapper/root');
+  });
+
   test('without crypt_root= nothing is registered', () => {
     const r = runFragments({ fragments: ['30-luks.sh'], cmdline: 'root=/dev/vda', tools: cryptsetup(), steps: 'echo "[$gk_hooks_modules][$gk_hooks_pre_root]"' });
     expect(r.output).toContain('[][]');
