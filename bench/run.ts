@@ -5,7 +5,7 @@
  *
  *   --runs=N        timed builds per tool and kind (median reported; default 5)
  *   --boots=N       QEMU boots per image (default 3)
- *   --only=a,b      sections: compare, floor, stages, boot, levels, segments, modules, rss (default all)
+ *   --only=a,b      sections: compare, floor, stages, boot, levels, segments, modules, rss, distro (default all)
  *   --no-warmup     skip the warm-up (module tree read into the page cache, one untimed build of ours)
  *
  * TSGK_BENCH_WORK (default /var/tmp/tsgk-bench) holds the outputs; TSGK_BENCH_CACHEDIR /
@@ -26,6 +26,7 @@ import { stageLines } from './stage-times.js';
 import { benchRootDisk } from './root-disk.js';
 import { levelRows, segmentRows, rawStream, LEVEL_CHOICES } from './compression.js';
 import { hostFacts, kibToMib, load, mib, ratio, secs, table } from './report.js';
+import { distroSection } from './distro.js';
 
 interface Args {
   runs: number;
@@ -34,7 +35,7 @@ interface Args {
   warmup: boolean;
 }
 
-const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'levels', 'segments', 'modules', 'rss'];
+const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'levels', 'segments', 'modules', 'rss', 'distro'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { runs: 5, boots: 3, only: new Set(SECTIONS), warmup: true };
@@ -274,6 +275,9 @@ async function main(): Promise<void> {
       emit(table(['segment', 'compress s', 'image MiB', 'peak RSS MiB'], rows));
     }
   }
+
+  // Real Debian systems to multi-user (bench/distro.ts; debootstraps its root on first use).
+  if (args.only.has('distro')) emit(await distroSection(fx, setup, args.boots));
 
   emit(`\n_finished ${new Date().toISOString()}, ${load()}_`);
   process.stderr.write(`results: ${resultsFile}\n`);
