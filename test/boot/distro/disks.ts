@@ -11,18 +11,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImageTree } from '../../../src/image/image-tree.js';
-import { writeImage } from '../../../src/image/write-image.js';
-import { addHostBinary } from '../../../src/elf/add-host-binary.js';
 import { INITRAMFS_LVM_CONF } from '../../../src/features/lvm.js';
-import { loadModuleIndex, resolveModules } from '../../../src/kmod/resolver.js';
+import { preparerImage, prepareEnvText, writePreparer, PREPARER_LIB_SH } from '../preparer-image.js';
 import { bootImage } from '../qemu.js';
 import { buildOnceAsync, type BootFixture } from '../fixture.js';
 import { debianRoot } from './debian-root.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PREPARE_SCRIPT = join(HERE, 'prepare.sh');
-const PREPARER_LIB = join(HERE, '..', 'preparer-lib.sh');
 const SENTINEL_SCRIPT = join(HERE, 'root', 'tsgk-sentinel');
 const SENTINEL_UNIT = join(HERE, 'root', 'tsgk-sentinel.service');
 
@@ -63,7 +59,7 @@ export type DistroDiskName = keyof typeof LAYOUT;
 const NAMES = Object.keys(LAYOUT) as DistroDiskName[];
 const devOf = (i: number) => `vd${String.fromCharCode(97 + i)}`;
 
-function prepareEnv(): string {
+function prepareEnv(): Record<string, string | number> {
   const v: Record<string, string | number> = {
     PASSPHRASE: DISTRO.passphrase,
     KDF_MEMORY_KIB: DISTRO.kdfMemoryKiB,
@@ -83,7 +79,7 @@ function prepareEnv(): string {
     PLAIN_DISK: devOf(NAMES.indexOf('plain')),
     SRC_DISK: devOf(NAMES.length),
   };
-  return Object.entries(v).map(([k, val]) => `${k}='${val}'`).join('\n') + '\n';
+  return v;
 }
 
 /** The mdadm.conf Debian's mkconf writes for the array (root's /etc/mdadm/mdadm.conf, and the image's). */
@@ -121,22 +117,8 @@ const PREPARER_TOOLS: Array<[string, string]> = [
 const PREPARER_MODULES = ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4', 'dm_mod', 'dm_crypt', 'xts', 'af_alg', 'algif_skcipher', 'algif_hash', 'md_mod', 'raid1'];
 
 async function buildPreparer(fx: BootFixture, dest: string): Promise<void> {
-  const image = new ImageTree();
-  for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'mnt']) image.ensureDir(d);
-  image.addDevice('dev/console', 'chardev', 5, 1);
-  image.addFile('bin/busybox', '/bin/busybox', 0o755);
-  image.addFile('init', PREPARE_SCRIPT, 0o755);
-  image.addFile('preparer-lib.sh', PREPARER_LIB, 0o644);
-  image.addFile('prepare.env', Buffer.from(prepareEnv()));
+  const image = await preparerImage({ kv: fx.kv, script: PREPARE_SCRIPT, env: prepareEnv(), tools: PREPARER_TOOLS, modules: PREPARER_MODULES });
   image.addFile('etc/lvm/lvm.conf', Buffer.from(INITRAMFS_LVM_CONF));
-  for (const [host, inImage] of PREPARER_TOOLS) await addHostBinary(image, host, inImage);
-  const moduleDir = `/lib/modules/${fx.kv}`;
-  const plan = resolveModules(await loadModuleIndex(moduleDir, { modprobeDirs: [] }), PREPARER_MODULES);
-  if (plan.missing.length > 0) throw new Error(`distro preparer: modules not found: ${plan.missing.join(' ')}`);
-  for (const m of plan.modules) image.addFile(`lib/modules/${fx.kv}/${m.relPath}`, join(moduleDir, m.relPath));
-  for (const f of ['modules.dep', 'modules.dep.bin', 'modules.alias.bin', 'modules.softdep', 'modules.symbols.bin', 'modules.builtin.bin', 'modules.builtin.alias.bin']) {
-    if (existsSync(join(moduleDir, f))) image.addFile(`lib/modules/${fx.kv}/${f}`, join(moduleDir, f));
-  }
   for (const [name, files] of Object.entries(overlays())) {
     const o = `overlay/${name}`;
     image.addFile(`${o}/usr/local/sbin/tsgk-sentinel`, SENTINEL_SCRIPT, 0o755);
@@ -144,13 +126,13 @@ async function buildPreparer(fx: BootFixture, dest: string): Promise<void> {
     image.addSymlink(`${o}/etc/systemd/system/sysinit.target.wants/tsgk-sentinel.service`, '/etc/systemd/system/tsgk-sentinel.service');
     for (const [path, text] of Object.entries(files)) image.addFile(`${o}/${path}`, Buffer.from(text));
   }
-  await writeImage(image, dest, { compressor: { name: 'none', level: 0 }, mtime: 0 });
+  await writePreparer(image, dest);
 }
 
 function cacheKey(fx: BootFixture, rootKey: string): string {
   const h = createHash('sha256');
-  for (const f of [PREPARE_SCRIPT, PREPARER_LIB, SENTINEL_SCRIPT, SENTINEL_UNIT]) h.update(readFileSync(f));
-  h.update(JSON.stringify([rootKey, prepareEnv(), LAYOUT, overlays(), SRC_MB, fx.kv]));
+  for (const f of [PREPARE_SCRIPT, PREPARER_LIB_SH, SENTINEL_SCRIPT, SENTINEL_UNIT]) h.update(readFileSync(f));
+  h.update(JSON.stringify([rootKey, prepareEnvText(prepareEnv()), LAYOUT, overlays(), SRC_MB, fx.kv]));
   return h.digest('hex').slice(0, 16);
 }
 
