@@ -6,14 +6,14 @@
  * what is theirs and write the image uncompressed.
  */
 import { existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ImageTree } from '../../src/image/image-tree.js';
 import { writeImage } from '../../src/image/write-image.js';
 import { addHostBinary } from '../../src/elf/add-host-binary.js';
 import { loadModuleIndex, resolveModules } from '../../src/kmod/resolver.js';
+import { REPO } from './fixture.js';
 
-export const PREPARER_LIB_SH = join(dirname(fileURLToPath(import.meta.url)), 'preparer-lib.sh');
+export const PREPARER_LIB_SH = join(REPO, 'test', 'boot', 'preparer-lib.sh');
 
 export interface PreparerSpec {
   kv: string;

@@ -10,14 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { INITRAMFS_LVM_CONF } from '../../../src/features/lvm.js';
 import { preparerImage, prepareEnvText, writePreparer, PREPARER_LIB_SH } from '../preparer-image.js';
 import { bootImage } from '../qemu.js';
-import { buildOnceAsync, type BootFixture } from '../fixture.js';
+import { buildOnceAsync, REPO, type BootFixture } from '../fixture.js';
 import { debianRoot } from './debian-root.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+// From the repository (the .sh and unit files are not copied into dist/ for the bench).
+const HERE = join(REPO, 'test', 'boot', 'distro');
 const PREPARE_SCRIPT = join(HERE, 'prepare.sh');
 const SENTINEL_SCRIPT = join(HERE, 'root', 'tsgk-sentinel');
 const SENTINEL_UNIT = join(HERE, 'root', 'tsgk-sentinel.service');
