@@ -192,6 +192,7 @@ luks_unlock() {
 		# libdevmapper makes the node itself when no udev runs; dmsetup repairs if it did not.
 		luks_is_open || { gk_have dmsetup && dmsetup mknodes; }
 		gk_info "luks: $LUKS_DEV is open as /dev/mapper/$LUKS_NAME"
+		gk_mapping_opened "$LUKS_NAME" "$LUKS_DEV"
 	fi
 	if [ -z "$REAL_ROOT" ] || [ "$REAL_ROOT" = "$LUKS_SPEC" ]; then
 		REAL_ROOT=/dev/mapper/$LUKS_NAME
@@ -202,4 +203,6 @@ luks_unlock() {
 if gk_cmdline_get crypt_root >/dev/null; then
 	gk_hooks_modules="$gk_hooks_modules luks_modules"
 	gk_hooks_pre_root="$gk_hooks_pre_root luks_unlock"
+	# The real root's /etc/crypttab names for what was opened (mappings.sh).
+	gk_hooks_post_mount="$gk_hooks_post_mount gk_crypttab_names"
 fi

@@ -21,9 +21,10 @@ gk_set_defaults() {
 	GK_EMERGENCY=
 	# Hook lists and handlers start from scratch: the kernel turns unknown name=value words
 	# into environment variables, and a command line must not be able to register hooks.
-	unset gk_hooks_init gk_hooks_modules gk_hooks_pre_root gk_hooks_root_wait gk_hooks_post_mount gk_init_flags gk_unlock_methods
+	unset gk_hooks_init gk_hooks_modules gk_hooks_pre_root gk_hooks_root_wait gk_hooks_post_mount gk_hooks_pre_switch gk_init_flags gk_unlock_methods
 	gk_wait_root_handler=gk_wait_block_root
 	gk_mount_root_handler=gk_mount_block_root
+	gk_coldplug_handler=gk_load_device_modules
 	# shellcheck source=/dev/null
 	[ -r /etc/initrd.defaults ] && . /etc/initrd.defaults
 	return 0

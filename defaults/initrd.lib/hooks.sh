@@ -23,7 +23,8 @@ gk_source_fragments() {
 
 # Run every function registered on hook point $1 (variable gk_hooks_$1), in order.
 # A failing hook stops the boot through gk_fail, except at root_wait where failures are
-# expected (the device may simply not be there yet).
+# expected (the device may simply not be there yet) and at pre_switch, where the root is
+# mounted and the boot goes on whatever a hook says (it warns itself).
 gk_run_hooks() {
 	gkrh_list=
 	eval "gkrh_list=\$gk_hooks_$1"
@@ -31,6 +32,10 @@ gk_run_hooks() {
 		gk_debug "hook $1: $gkrh_fn"
 		if ! "$gkrh_fn"; then
 			[ "$1" = root_wait ] && continue
+			if [ "$1" = pre_switch ]; then
+				gk_warn "boot hook '$gkrh_fn' (at pre_switch) failed; switching root anyway"
+				continue
+			fi
 			gk_fail "boot hook '$gkrh_fn' (at $1) failed" \
 				"the feature fragment under /etc/initrd.d that registered it"
 			return 1

@@ -14,6 +14,8 @@ GK_COMMON_FS="ext4 xfs btrfs f2fs"
 # every request; busybox honours blacklist with -b. Explicit lists are filtered here too.
 gk_write_noload_conf() {
 	[ -n "$GK_NOLOAD" ] || return 0
+	# Once: udev's kmod builtin needs it before udevd starts, the modalias pass later.
+	[ -e "$GK_NOLOAD_CONF" ] && return 0
 	mkdir -p /etc/modprobe.d
 	: >"$GK_NOLOAD_CONF"
 	for gkwn_m in $GK_NOLOAD; do
@@ -29,6 +31,14 @@ gk_device_aliases() {
 		read -r gkda_a <"$gkda_f" 2>/dev/null && [ -n "$gkda_a" ] && echo "$gkda_a"
 	done | sort -u
 }
+
+# Drivers for present devices come from one of two places, chosen by gk_coldplug_handler
+# (set in gk_set_defaults, replaced by the udev fragment when the image has udev):
+#   gk_load_device_modules  the modalias pass below, for images without udev (minimal images,
+#                           KMOD=no, UDEV=no, gk.udev=no) and when udevd fails to start
+#   udev_scan               udevadm trigger + a bounded settle (defaults/initrd.d/05-udev.sh)
+# The handler is called with "settle" (wait until the drivers for what is present are in) and
+# "tick" (about once a second while a device is awaited; must stay short).
 
 # Load drivers for present devices. Loading a bus driver (virtio_pci, a USB host
 # controller) makes new devices appear with new aliases, so repeat until nothing new
@@ -106,13 +116,14 @@ gk_load_modules() {
 	fi
 	gk_write_noload_conf
 	gk_info "loading drivers for present devices"
-	gk_load_device_modules
+	# shellcheck disable=SC2154 # set in gk_set_defaults, or by the udev fragment
+	"$gk_coldplug_handler" settle
 	# shellcheck disable=SC2086 # word lists by design
 	[ -z "$GK_FIRSTMODS" ] || gk_load_named_modules firstmods $GK_FIRSTMODS
 	# shellcheck disable=SC2086
 	[ -z "$GK_DOLOAD" ] || gk_load_named_modules doload $GK_DOLOAD
 	# Devices created by firstmods/doload drivers need their own drivers too.
-	[ -z "$GK_FIRSTMODS$GK_DOLOAD" ] || gk_load_device_modules
+	[ -z "$GK_FIRSTMODS$GK_DOLOAD" ] || "$gk_coldplug_handler" settle
 	if [ -n "$ROOTFSTYPE" ]; then
 		gk_load_fs_module "$ROOTFSTYPE"
 	fi

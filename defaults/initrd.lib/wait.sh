@@ -49,7 +49,8 @@ gk_poll() {
 # The tick of waits for a device: drivers for devices that showed up meanwhile (slow USB or
 # SCSI scans), then the root_wait hooks (rescan LVM, RAID, btrfs).
 gk_device_tick() {
-	[ "$GK_NOMODULES" = 1 ] || gk_load_device_modules
+	# shellcheck disable=SC2154 # set in gk_set_defaults, or by the udev fragment
+	[ "$GK_NOMODULES" = 1 ] || "$gk_coldplug_handler" tick
 	gk_run_hooks root_wait
 }
 

@@ -109,6 +109,7 @@ export const OPTION_TABLE = [
   { flag: 'lvm', key: 'LVM', kind: 'bool', aliases: ['lvm2'], group: 'initramfs', help: 'include LVM support' },
   { flag: 'mdadm', key: 'MDADM', kind: 'bool', group: 'initramfs', help: 'include software RAID (mdadm) support' },
   { flag: 'mdadm-config', key: 'MDADM_CONFIG', kind: 'string', arg: 'file', group: 'initramfs', help: 'mdadm.conf to ship in the image' },
+  { flag: 'udev', key: 'UDEV', kind: 'string', arg: 'auto|yes|no', choices: ['auto', 'yes', 'no'], bareValue: 'yes', negatedValue: 'no', group: 'initramfs', ours: true, help: "run the host's udevd in the initramfs (auto: with --luks, --lvm or --mdadm); its records of device-mapper devices go to the real root" },
   { flag: 'zfs', key: 'ZFS', kind: 'bool', group: 'initramfs', help: 'include ZFS support (tools copied from the host)' },
   { flag: 'btrfs', key: 'BTRFS', kind: 'bool', group: 'initramfs', help: 'include btrfs multi-device support' },
   { flag: 'ssh', key: 'SSH', kind: 'bool', group: 'initramfs', help: 'include dropbear for remote unlock (dosshd)' },

@@ -13,8 +13,10 @@ export const lvmBoot: BootFragment = { file: '40-lvm.sh', conf: () => ({ LVM_MOD
 const LVM_COMMANDS = ['vgchange', 'vgscan', 'vgs', 'lvs', 'pvs', 'lvchange', 'lvscan', 'pvscan', 'vgdisplay', 'lvdisplay'];
 
 /**
- * The initramfs has no udev: lvm must create /dev/VG/LV and /dev/mapper nodes itself and must
- * not wait for udev. No metadata backups (the image is read-only in spirit), no dmeventd.
+ * For a boot without udev: lvm creates /dev/VG/LV and /dev/mapper nodes itself and does not
+ * wait for udev. When udev runs in the initramfs, 40-lvm.sh turns udev sync and rules on for
+ * the command (the dm and lvm rules then make the nodes and links and leave udev records).
+ * No metadata backups (the image is read-only in spirit), no dmeventd.
  */
 export const INITRAMFS_LVM_CONF = `# Written by tsgenkernel for the initramfs (no udev, no daemons).
 devices {

@@ -11,13 +11,15 @@ import { firmwareFeature } from './firmware.js';
 import { keymapFeature } from './keymap.js';
 import { sshFeature } from './ssh.js';
 import { tpm2Feature, fido2Feature } from './tpm2.js';
+import { udevFeature } from './udev.js';
 
 /**
  * Every initramfs feature, in install order. Order matters only where two features could put a
  * file at the same path: the later one wins, so kmod (whose /sbin/modprobe must be the real one)
- * is installed after busybox's applet links.
+ * is installed after busybox's applet links, and udev comes last: its rules are checked against
+ * the tools the other features put in.
  */
-export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature];
+export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature, udevFeature];
 
 export function enabledFeatures(ctx: BuildContext): Feature[] {
   return FEATURES.filter((f) => f.enabled(ctx));

@@ -34,6 +34,8 @@ export const STORAGE = {
   lvmLuksLabel: 'tsgkcryptlvm',
   lvmLuksUuid: '2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809',
   lvmLuksVg: 'tsgkcvg',
+  /** The name the LVM-on-LUKS root's /etc/crypttab gives its container (Debian's installer style). */
+  lvmLuksCrypttabName: 'vdd_crypt',
   raidName: 'tsgkraid',
   raidUuid: 'd1c2b3a4:e5f60718:293a4b5c:6d7e8f90',
   raidFsUuid: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
@@ -75,6 +77,7 @@ function prepareEnv(): string {
     LVMLUKS_LABEL: STORAGE.lvmLuksLabel,
     LVMLUKS_UUID: STORAGE.lvmLuksUuid,
     LVMLUKS_VG: STORAGE.lvmLuksVg,
+    LVMLUKS_CRYPTTAB_NAME: STORAGE.lvmLuksCrypttabName,
     RAID_DISK_A: devOf('raidA'),
     RAID_DISK_B: devOf('raidB'),
     RAID_NAME: STORAGE.raidName,

@@ -72,6 +72,7 @@ export function runFragments(s: FragmentScenario): FragmentRun {
     // Host-safe versions of what would touch the machine or wait long.
     `GK_MODPROBE='${join(bin, 'modprobe')}'`,
     `GK_NEWROOT='${join(dir, 'newroot')}'`,
+    `GK_OPENED='${join(dir, 'gk-opened')}'`,
     'GK_ROOT_TIMEOUT_DEFAULT=1',
     'gk_rescue_shell() { echo "RESCUE-SHELL"; exit 3; }',
     'gk_describe_block_devices() { echo "!!     (block devices not listed in the harness)"; }',

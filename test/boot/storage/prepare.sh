@@ -68,6 +68,13 @@ step lvm pvcreate -q /dev/mapper/prep-lvmluks
 step lvm vgcreate -q "$LVMLUKS_VG" /dev/mapper/prep-lvmluks
 step lvm lvcreate -q -y -n root -l 100%FREE "$LVMLUKS_VG"
 mkroot "/dev/$LVMLUKS_VG/root" tsgk-lvmluksroot
+# Its crypttab names the container, as Debian's installer writes it; and a swap entry of
+# another kind, which the initramfs must leave alone.
+step $BB mount -t ext4 "/dev/$LVMLUKS_VG/root" /mnt
+step $BB mkdir -p /mnt/etc
+printf '# <target name> <source device> <key file> <options>\n%s UUID=%s none luks,discard\ncswap /dev/disk/by-partlabel/none /dev/urandom swap,cipher=aes-xts-plain64\n' \
+	"$LVMLUKS_CRYPTTAB_NAME" "$LVMLUKS_UUID" >/mnt/etc/crypttab
+step $BB umount /mnt
 step lvm vgchange -q -an "$LVMLUKS_VG"
 step /sbin/cryptsetup close prep-lvmluks
 

@@ -48,6 +48,10 @@ async function boot(label: string, initramfs: string, attach: Array<keyof Storag
 }
 const typePassphrase = (times = 1, text: string = STORAGE.passphrase) =>
   Array.from({ length: times }, () => ({ after: 'Enter passphrase for', text: `${text}\n` }));
+/** TSGK-DM lines of the root's init: dm name -> its udev database record (one line). */
+function dmRecords(out: string): Record<string, string> {
+  return Object.fromEntries([...out.matchAll(/TSGK-DM: dm-\d+ (\S+) udev-db: (.*)/g)].map((m) => [m[1]!, m[2]!.trim()]));
+}
 /** What the root's init saw mounted as / (device and filesystem type). */
 const rootMount = (out: string) => /TSGK-ROOT-MOUNT: (.*)/.exec(out)?.[1] ?? '';
 
@@ -113,13 +117,31 @@ describe('storage roots', () => {
     expect(rootMount(r.output)).toMatch(/ \/ ext4/);
   });
 
-  test('LVM on LUKS, root=/dev/mapper/VG-LV', async () => {
+  test('LVM on LUKS, root=/dev/mapper/VG-LV: with udev, the container takes its crypttab name and both devices keep udev records', async () => {
     const r = await boot('LVM on LUKS', storageImage(), ['lvmluks'], `dolvm crypt_root=LABEL=${STORAGE.lvmLuksLabel} root=/dev/mapper/${STORAGE.lvmLuksVg}-root`, {
       typeOn: typePassphrase(),
     });
     expect(r.reachedRoot, initLines(r.output)).toBe(true);
     expect(r.output).toContain('is open as /dev/mapper/root');
-    expect(rootMount(r.output)).toMatch(/ \/ ext4/);
+    expect(r.output).toContain('udev: starting');
+    // The root stays the mounted one; the container now has the name the root's crypttab gives it.
+    expect(rootMount(r.output)).toMatch(new RegExp(`^/dev/mapper/${STORAGE.lvmLuksVg}-root / ext4`));
+    const name = STORAGE.lvmLuksCrypttabName;
+    expect(r.output).toContain(`crypttab: /dev/mapper/root renamed to ${name}`);
+    const mapper = (/TSGK-MAPPER: (.*)/.exec(r.output)?.[1] ?? '').trim().split(/\s+/).sort();
+    // cswap (a swap entry of the same crypttab) was left alone.
+    expect(mapper).toEqual(['control', name, `${STORAGE.lvmLuksVg}-root`].sort());
+    const dm = dmRecords(r.output);
+    expect(Object.keys(dm).sort()).toEqual([name, `${STORAGE.lvmLuksVg}-root`].sort());
+    for (const [dev, db] of Object.entries(dm)) {
+      // What 55-dm.rules wrote at activation: the real system's udev reads it back on its coldplug.
+      expect(db, dev).toContain(`E:DM_NAME=${dev}`);
+      expect(db, dev).toContain('E:DM_UDEV_RULES_VSN=2');
+      expect(db, dev).toContain('E:DM_UDEV_PRIMARY_SOURCE_FLAG=1');
+      expect(db, dev).not.toContain('DM_UDEV_DISABLE_OTHER_RULES_FLAG=1');
+    }
+    expect(dm[`${STORAGE.lvmLuksVg}-root`]).toContain(`S:${STORAGE.lvmLuksVg}/root`);
+    expect(r.output).toMatch(/udev: waiting up to \d+ s for the device events/);
   });
 
   test('RAID1 root with the shipped mdadm.conf, root=/dev/md0', async () => {
