@@ -11,7 +11,7 @@ const SOURCES_DIR = '/etc/apt/sources.list.d';
 const SOURCES_LIST = '/etc/apt/sources.list';
 
 /** deb822 stanzas: blank-line separated "Key: value" blocks; comments dropped. */
-function deb822Uris(text: string, suite: string): string[] {
+export function deb822Uris(text: string, suite: string): string[] {
   const uris: string[] = [];
   for (const stanza of text.split(/\n\s*\n/)) {
     const field = (name: string) =>
@@ -24,7 +24,7 @@ function deb822Uris(text: string, suite: string): string[] {
 }
 
 /** One-line form: `deb [options] URI SUITE COMPONENTS...`. */
-function oneLineUris(text: string, suite: string): string[] {
+export function oneLineUris(text: string, suite: string): string[] {
   const uris: string[] = [];
   for (const line of text.split('\n')) {
     const words = line.replace(/\[[^\]]*\]/, '').trim().split(/\s+/);
