@@ -5,8 +5,8 @@
  *
  *   --runs=N        timed builds per tool and kind (median reported; default 5)
  *   --boots=N       QEMU boots per image (default 3)
- *   --only=a,b      sections: compare, floor, stages, boot, levels, segments, modules, rss, kernel (default all;
- *                   kernel reports what the kernel suite last measured, see bench/kernel.ts)
+ *   --only=a,b      sections: compare, floor, stages, boot, levels, segments, modules, rss, kernel, distro
+ *                   (default all; kernel reports what the kernel suite last measured, see bench/kernel.ts)
  *   --no-warmup     skip the warm-up (module tree read into the page cache, one untimed build of ours)
  *
  * TSGK_BENCH_WORK (default /var/tmp/tsgk-bench) holds the outputs; TSGK_BENCH_CACHEDIR /
@@ -28,6 +28,7 @@ import { benchRootDisk } from './root-disk.js';
 import { levelRows, segmentRows, rawStream, LEVEL_CHOICES } from './compression.js';
 import { hostFacts, kibToMib, load, mib, ratio, secs, table } from './report.js';
 import { kernelSection } from './kernel.js';
+import { distroSection } from './distro.js';
 
 interface Args {
   runs: number;
@@ -36,7 +37,7 @@ interface Args {
   warmup: boolean;
 }
 
-const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'levels', 'segments', 'modules', 'rss', 'kernel'];
+const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'levels', 'segments', 'modules', 'rss', 'kernel', 'distro'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { runs: 5, boots: 3, only: new Set(SECTIONS), warmup: true };
@@ -278,6 +279,9 @@ async function main(): Promise<void> {
       emit(table(['segment', 'compress s', 'image MiB', 'peak RSS MiB'], rows));
     }
   }
+
+  // Real Debian systems to multi-user (bench/distro.ts; debootstraps its root on first use).
+  if (args.only.has('distro')) emit(await distroSection(fx, setup, args.boots));
 
   emit(`\n_finished ${new Date().toISOString()}, ${load()}_`);
   process.stderr.write(`results: ${resultsFile}\n`);

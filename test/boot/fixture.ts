@@ -97,37 +97,67 @@ function cachedRootDisk(dir: string, name: string, init: string, label: string, 
 const sleepMs = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
+ * One try at a build lock (a directory holding its owner's pid): true when taken. A lock whose
+ * owner died is removed, so the next try can take it.
+ */
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+  } catch {
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    } catch {
+      /* being created right now */
+    }
+    let alive = true;
+    if (owner > 0) {
+      try {
+        process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive) rmSync(lock, { recursive: true, force: true });
+    return false;
+  }
+  writeFileSync(join(lock, 'pid'), String(process.pid));
+  return true;
+}
+
+const LOCK_WAIT_MS = 30 * 60_000;
+
+/**
  * Test files run in parallel workers: the first one to take the lock builds, the others wait
  * for done() to become true. A lock whose owner died is taken over.
  */
-function buildOnce(lock: string, done: () => boolean, build: () => void): void {
-  const deadline = Date.now() + 30 * 60_000;
+export function buildOnce(lock: string, done: () => boolean, build: () => void): void {
+  const deadline = Date.now() + LOCK_WAIT_MS;
   while (!done()) {
-    try {
-      mkdirSync(lock);
-    } catch {
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-      } catch {
-        /* being created right now */
-      }
-      let alive = true;
-      if (owner > 0) {
-        try {
-          process.kill(owner, 0);
-        } catch {
-          alive = false;
-        }
-      }
-      if (!alive) rmSync(lock, { recursive: true, force: true });
+    if (!tryLock(lock)) {
       if (Date.now() > deadline) throw new Error(`gave up waiting for ${lock}`);
       sleepMs(1000);
       continue;
     }
     try {
-      writeFileSync(join(lock, 'pid'), String(process.pid));
       if (!done()) build();
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/** buildOnce for a build that awaits (a QEMU run); the waiting does not block the event loop. */
+export async function buildOnceAsync(lock: string, done: () => boolean, build: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  while (!done()) {
+    if (!tryLock(lock)) {
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${lock}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    try {
+      if (!done()) await build();
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
