@@ -102,7 +102,8 @@ describe('boot: SSH in the initramfs', () => {
     timings.push(`dhcp login + command: ${loginMs} ms after QEMU start; root reached at ${r.ms} ms`);
     expect(s?.out, initLines(r.output)).toMatch(/IN-INITRAMFS pid1=init root=0/);
     expectRealRoot(r);
-    expect(r.output).toContain('ssh: dropbear stopped, eth0 deconfigured');
+    expect(r.output).toContain('ssh: dropbear stopped');
+    expect(r.output).toContain('net: eth0 deconfigured');
   }, 300_000);
 
   test('static ip= (the kernel syntax) works the same', async () => {
@@ -121,7 +122,7 @@ describe('boot: SSH in the initramfs', () => {
     });
     const s = await session;
     timings.push(`static ip= login: root reached at ${r.ms} ms`);
-    expect(r.output).toContain('ssh: eth0 is 10.0.2.15/24 via 10.0.2.2');
+    expect(r.output).toContain('net: eth0 is 10.0.2.15/24 via 10.0.2.2');
     expect(s?.out).toMatch(/HOST=gkhost .*inet 10\.0\.2\.15\/24/);
     expectRealRoot(r);
   }, 300_000);
