@@ -10,6 +10,7 @@ import { zfsFeature } from './zfs.js';
 import { firmwareFeature } from './firmware.js';
 import { keymapFeature } from './keymap.js';
 import { sshFeature } from './ssh.js';
+import { iscsiFeature } from './iscsi.js';
 import { tpm2Feature, fido2Feature } from './tpm2.js';
 
 /**
@@ -17,7 +18,7 @@ import { tpm2Feature, fido2Feature } from './tpm2.js';
  * file at the same path: the later one wins, so kmod (whose /sbin/modprobe must be the real one)
  * is installed after busybox's applet links.
  */
-export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature];
+export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature, iscsiFeature];
 
 export function enabledFeatures(ctx: BuildContext): Feature[] {
   return FEATURES.filter((f) => f.enabled(ctx));
