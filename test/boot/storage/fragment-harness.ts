@@ -31,6 +31,11 @@ export interface FragmentScenario {
   steps?: string;
   /** Shell run before the fragments are sourced (override fragment variables afterwards in steps). */
   setup?: string;
+  /**
+   * The shell: dash (default), or busybox ash for what only the init's shell has (read -t).
+   * Under busybox its applets win over stand-ins of the same name (mount, uname).
+   */
+  shell?: 'dash' | 'busybox';
 }
 
 export const ROOT_STEPS = 'gk_run_hooks modules && gk_run_hooks pre_root && gk_wait_root && gk_mount_root && echo "ROOT-MOUNTED dev=$GK_ROOT_DEV real_root=$REAL_ROOT"';
@@ -80,7 +85,8 @@ export function runFragments(s: FragmentScenario): FragmentRun {
     ...s.fragments.map(fragment),
     s.steps ?? ROOT_STEPS,
   ].join('\n');
-  const res = spawnSync('dash', ['-c', script], {
+  const [shell, ...shellArgs] = s.shell === 'busybox' ? ['busybox', 'sh'] : ['dash'];
+  const res = spawnSync(shell!, [...shellArgs, '-c', script], {
     encoding: 'utf8',
     env: { PATH: `${bin}:/usr/bin:/bin`, LOG: log },
     timeout: 30_000,
