@@ -1,7 +1,7 @@
 /**
  * The init's small parameters against stand-in tools (test/boot/storage/fragment-harness.ts):
  * scandelay[=N], rootfstype= as a comma list, gk.prompt.timeout= and gk.userinteraction.disabled=
- * at the LUKS passphrase prompt. MAJ:MIN and MBR PARTUUID roots are booted (test/boot/net/dos-root.test.ts).
+ * at the LUKS passphrase prompt. MAJ:MIN and MBR PARTUUID roots are booted (test/boot/root-forms.test.ts).
  */
 import { describe, test, expect } from 'vitest';
 import { runFragments } from '../boot/storage/fragment-harness.js';
