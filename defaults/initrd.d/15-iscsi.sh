@@ -63,8 +63,8 @@ iscsi_login() {
 	else
 		set -- iscsistart "$@"
 	fi
-	if ! "$@" >/run/gk-iscsistart.log 2>&1; then
-		gk_warn "iscsi: the login to $il_target at $il_addr:$il_port failed: $(grep -v '^$' /run/gk-iscsistart.log | tail -n 2 | tr '\n' ' ')"
+	if ! il_out=$("$@" 2>&1); then
+		gk_warn "iscsi: the login to $il_target at $il_addr:$il_port failed: $(echo "$il_out" | grep -v '^$' | tail -n 2 | tr '\n' ' ')"
 		gk_warn "iscsi: check iscsi_address=, iscsi_port=, iscsi_target= and the CHAP credentials (iscsi_username=, iscsi_password=)"
 		return 1
 	fi
@@ -76,7 +76,7 @@ iscsi_start() {
 	# The session outlives the initramfs: the network must not be deconfigured at post_mount.
 	# shellcheck disable=SC2034 # read by the init's net.sh
 	GK_NET_KEEP=1
-	if ! gk_net_start; then
+	if ! gk_net_start "$NET_UDHCPC_SCRIPT"; then
 		gk_warn "iscsi: the network is not up, so the iSCSI root cannot be reached"
 		return 1
 	fi

@@ -30,7 +30,7 @@ ssh_wanted() {
 
 ssh_start() {
 	ssh_wanted || return 0
-	if ! gk_net_start; then
+	if ! gk_net_start "$NET_UDHCPC_SCRIPT"; then
 		gk_warn "ssh: the network is not up, so dropbear is not started"
 		return 0
 	fi

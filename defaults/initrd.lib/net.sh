@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # The network, for the features that need one before the root (SSH, iSCSI): ip= and the
 # gk.net.* family with genkernel's meanings. Nothing here runs unless a feature calls
-# gk_net_start; its udhcpc event script comes from that feature's conf (NET_UDHCPC_SCRIPT).
+# gk_net_start with the udhcpc event script its conf names.
 #
 #   ip=dhcp (also on, any, both; no ip= at all)   DHCP with busybox udhcpc
 #   ip=ADDR/CIDR                                   a static address, e.g. 10.0.2.15/24
@@ -213,7 +213,7 @@ gk_net_iface_present() {
 gk_net_dhcp() {
 	gk_info "net: asking for a DHCP lease on $GK_NET_IFACE ($GK_NET_DHCP_RETRIES requests, $GK_NET_TIMEOUT_DHCP s each)"
 	ip link set dev "$GK_NET_IFACE" up
-	if ! udhcpc -i "$GK_NET_IFACE" -s "$NET_UDHCPC_SCRIPT" -q -n -t "$GK_NET_DHCP_RETRIES" -T "$GK_NET_TIMEOUT_DHCP" >/dev/null 2>&1; then
+	if ! udhcpc -i "$GK_NET_IFACE" -s "$GK_NET_UDHCPC_SCRIPT" -q -n -t "$GK_NET_DHCP_RETRIES" -T "$GK_NET_TIMEOUT_DHCP" >/dev/null 2>&1; then
 		gk_warn "net: no DHCP lease on $GK_NET_IFACE after $GK_NET_DHCP_RETRIES requests of $GK_NET_TIMEOUT_DHCP s"
 		return 1
 	fi
@@ -245,9 +245,11 @@ gk_net_static() {
 	return 0
 }
 
-# Bring the network up once (later calls return at once). 0: up; 1: not up, said why.
+# gk_net_start UDHCPC_SCRIPT: bring the network up once (later calls return at once).
+# 0: up; 1: not up, said why.
 gk_net_start() {
 	[ "$GK_NET_UP" = 1 ] && return 0
+	GK_NET_UDHCPC_SCRIPT=$1
 	gk_net_settings
 	gkst_ip=$(gk_cmdline_get ip) || gkst_ip=dhcp
 	gk_net_parse_ip "$gkst_ip" || return 1

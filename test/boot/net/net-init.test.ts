@@ -10,8 +10,7 @@ import { runFragments } from '../storage/fragment-harness.js';
 const START = `GK_SYS_NET=$(mktemp -d)
 mkdir "$GK_SYS_NET/lo" "$GK_SYS_NET/eth0"
 echo 52:54:00:12:34:56 >"$GK_SYS_NET/eth0/address"
-NET_UDHCPC_SCRIPT=/etc/gk-udhcpc.script
-if gk_net_start; then echo "NET-UP iface=$GK_NET_IFACE"; else echo "NET-DOWN"; fi`;
+if gk_net_start /etc/gk-udhcpc.script; then echo "NET-UP iface=$GK_NET_IFACE"; else echo "NET-DOWN"; fi`;
 
 const tools = (udhcpcRc = 0) => ({ ip: 'exit 0', udhcpc: `exit ${udhcpcRc}`, hostname: 'exit 0' });
 const net = (cmdline: string, udhcpcRc = 0) => runFragments({ fragments: [], cmdline, tools: tools(udhcpcRc), steps: START });
