@@ -14,7 +14,7 @@ import { bootImage, initLines } from './qemu.js';
 import { buildImageOk } from './build-image.js';
 import { readImage } from '../../src/image/read-image.js';
 import { expectRealRoot, oneRootDisks, ROOT_DEVICE } from './one-root.js';
-import { freePort, sshCommand, userNetArgs } from './net/guest-net.js';
+import { bootWithSsh, freePort, sshCommand, userNetArgs } from './net/guest-net.js';
 
 let fx: BootFixture;
 let work: string;
@@ -82,20 +82,16 @@ describe('boot: SSH in the initramfs', () => {
   }, 300_000);
 
   test('static ip= (the kernel syntax) works the same', async () => {
-    const port = await freePort();
-    let session: Promise<{ code: number; out: string }> | undefined;
-    const r = await bootImage({
-      kernel: fx.kernel,
-      initramfs: image,
-      disks: oneRootDisks(fx),
-      append: `root=${ROOT_DEVICE} dosshd ip=10.0.2.15::10.0.2.2:255.255.255.0:gkhost:eth0:off gk.sshd.wait=180`,
-      timeoutMs: 240_000,
-      extraArgs: netArgs(port),
-      onOutput: (out) => {
-        if (!session && out.includes('ssh: waiting')) session = ssh(port, 'echo "HOST=$(hostname) $(ip -4 -o addr show dev eth0)"; resume-boot');
+    const { r, session: s } = await bootWithSsh(
+      {
+        kernel: fx.kernel,
+        initramfs: image,
+        disks: oneRootDisks(fx),
+        append: `root=${ROOT_DEVICE} dosshd ip=10.0.2.15::10.0.2.2:255.255.255.0:gkhost:eth0:off gk.sshd.wait=180`,
+        timeoutMs: 240_000,
       },
-    });
-    const s = await session;
+      { key, when: 'ssh: waiting', command: 'echo "HOST=$(hostname) $(ip -4 -o addr show dev eth0)"; resume-boot' },
+    );
     timings.push(`static ip= login: root reached at ${r.ms} ms`);
     expect(r.output).toContain('net: eth0 is 10.0.2.15/24 via 10.0.2.2');
     expect(s?.out).toMatch(/HOST=gkhost .*inet 10\.0\.2\.15\/24/);

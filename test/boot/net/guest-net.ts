@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
+import { bootImage, type BootOptions, type BootResult } from '../qemu.js';
 
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
@@ -36,4 +37,25 @@ export function sshCommand(key: string, port: number, command: string, input?: s
     });
     child.stdin?.end(input ?? '');
   });
+}
+
+/**
+ * Boot with one forwarded port and, once the console shows `when`, run `command` over SSH with
+ * key `key`. Resolves with the boot and the session (undefined when `when` never showed).
+ */
+export async function bootWithSsh(
+  opts: BootOptions,
+  ssh: { key: string; when: string; command: string; input?: string; guestPort?: number },
+): Promise<{ r: BootResult; session?: { code: number; out: string } }> {
+  const port = await freePort();
+  let session: Promise<{ code: number; out: string }> | undefined;
+  const r = await bootImage({
+    ...opts,
+    extraArgs: [...userNetArgs(port, ssh.guestPort), ...(opts.extraArgs ?? [])],
+    onOutput: (out) => {
+      if (!session && out.includes(ssh.when)) session = sshCommand(ssh.key, port, ssh.command, ssh.input);
+      opts.onOutput?.(out);
+    },
+  });
+  return { r, session: await session };
 }

@@ -13,7 +13,7 @@ import { bootFixture, type BootFixture } from '../fixture.js';
 import { bootImage, initLines } from '../qemu.js';
 import { buildImageOk } from '../build-image.js';
 import { expectRealRoot, oneRootDisks, ROOT_DEVICE } from '../one-root.js';
-import { freePort, sshCommand, userNetArgs } from './guest-net.js';
+import { bootWithSsh, freePort, userNetArgs } from './guest-net.js';
 
 let fx: BootFixture;
 let key: string;
@@ -30,22 +30,21 @@ beforeAll(() => {
 
 describe('boot: static network for SSH', () => {
   test('ip=10.0.2.15/24 gk.net.gw=10.0.2.2 gk.sshd.port=2222: key login, then the real root', async () => {
-    const port = await freePort();
-    let session: Promise<{ code: number; out: string }> | undefined;
-    const r = await bootImage({
-      kernel: fx.kernel,
-      initramfs: image,
-      disks: oneRootDisks(fx),
-      append: `root=${ROOT_DEVICE} dosshd ip=10.0.2.15/24 gk.net.gw=10.0.2.2 gk.net.iface=eth0 gk.sshd.port=2222 gk.sshd.wait=180`,
-      timeoutMs: 240_000,
-      extraArgs: userNetArgs(port, 2222),
-      onOutput: (out) => {
-        if (!session && out.includes('ssh: waiting')) {
-          session = sshCommand(key, port, 'echo "ADDR=$(ip -4 -o addr show dev eth0 | sed -n "s/.* inet \\([^ ]*\\).*/\\1/p") $(ip route show default)"; resume-boot');
-        }
+    const { r, session: s } = await bootWithSsh(
+      {
+        kernel: fx.kernel,
+        initramfs: image,
+        disks: oneRootDisks(fx),
+        append: `root=${ROOT_DEVICE} dosshd ip=10.0.2.15/24 gk.net.gw=10.0.2.2 gk.net.iface=eth0 gk.sshd.port=2222 gk.sshd.wait=180`,
+        timeoutMs: 240_000,
       },
-    });
-    const s = await session;
+      {
+        key,
+        when: 'ssh: waiting',
+        guestPort: 2222,
+        command: 'echo "ADDR=$(ip -4 -o addr show dev eth0 | sed -n "s/.* inet \\([^ ]*\\).*/\\1/p") $(ip route show default)"; resume-boot',
+      },
+    );
     expect(r.output, initLines(r.output)).toContain('net: eth0 is 10.0.2.15/24 via 10.0.2.2');
     expect(r.output).toContain('ssh: dropbear listens on port 2222 (10.0.2.15/24)');
     expect(s?.out, initLines(r.output)).toMatch(/ADDR=10\.0\.2\.15\/24 default via 10\.0\.2\.2 dev eth0/);
