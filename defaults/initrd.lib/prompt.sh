@@ -3,8 +3,8 @@
 #   gk.prompt.timeout=N            a prompt waits at most N seconds (0, the default: no bound,
 #                                  as in genkernel; the answer then may never come)
 #   gk.userinteraction.disabled=1  no prompts at all (also yes, true, on): whatever would ask
-#                                  fails at once, saying so, and the boot takes its rescue path
-#                                  (the rescue shell, or gk.emergency=)
+#                                  fails at once, saying so; a failed boot opens no rescue shell
+#                                  but does gk.emergency=, or reboots (see gk_fail in rescue.sh)
 
 # genkernel's truth values.
 gk_is_true() {

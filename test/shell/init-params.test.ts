@@ -57,17 +57,17 @@ describe('prompts: gk.prompt.timeout= and gk.userinteraction.disabled=', () => {
   const SETUP = 'gk_resolve_root() { [ "$1" = /dev/fake-luks ] && echo /dev/fake-luks; }';
   const cryptsetup = { cryptsetup: '[ "$1" = open ] && exit 2; exit 0' };
 
-  test('gk.userinteraction.disabled=1: no LUKS prompt, the boot fails at once to the rescue path', () => {
+  test('gk.userinteraction.disabled=1: no LUKS prompt, the boot fails at once (then reboots, no shell)', () => {
     const r = runFragments({
       fragments: ['30-luks.sh'],
       cmdline: 'crypt_root=/dev/fake-luks gk.userinteraction.disabled=yes',
-      tools: cryptsetup,
+      tools: { ...cryptsetup, sleep: 'exit 0' },
       setup: SETUP,
       steps: 'gk_run_hooks pre_root',
     });
     expect(r.output).toContain("gk.userinteraction.disabled: not asking 'Enter passphrase for /dev/fake-luks (/dev/fake-luks): '");
     expect(r.output).toContain("BOOT FAILED: boot hook 'luks_unlock' (at pre_root) failed");
-    expect(r.output).toContain('RESCUE-SHELL');
+    expect(r.calls).toContain('reboot -f');
     expect(r.calls.some((c) => c.startsWith('cryptsetup open'))).toBe(false);
   });
 
@@ -109,5 +109,23 @@ describe('prompts: gk.prompt.timeout= and gk.userinteraction.disabled=', () => {
     });
     expect(r.calls).toContain('cryptsetup open --type luks --key-file=- /dev/fake-luks root');
     expect(r.output).toContain('REAL_ROOT=/dev/mapper/root');
+  });
+});
+
+describe('gk.userinteraction.disabled: no rescue shell either', () => {
+  // The harness's reboot/poweroff stand-ins end the shell running the init.
+  const end = { sleep: 'exit 0' };
+
+  test('a failure reboots after gk.prompt.timeout (10 s when unset) instead of opening a shell', () => {
+    const r = lib('gk.userinteraction.disabled=1 gk.prompt.timeout=4', 'gk_fail "the root is gone" "nothing"', end);
+    expect(r.output).toContain('gk.userinteraction.disabled: no rescue shell; rebooting in 4 s');
+    expect(r.calls).toEqual(['sleep 4', 'reboot -f']);
+    expect(r.output).not.toContain('RESCUE-SHELL');
+    expect(lib('gk.userinteraction.disabled=true', 'gk_fail "x" "y"', end).calls).toEqual(['sleep 10', 'reboot -f']);
+  });
+
+  test('gk.emergency= still decides; without gk.userinteraction.disabled the rescue shell opens', () => {
+    expect(lib('gk.userinteraction.disabled=1 gk.emergency=poweroff', 'gk_fail "x" "y"', end).calls).toEqual(['poweroff -f']);
+    expect(lib('', 'gk_fail "x" "y"', end).output).toContain('RESCUE-SHELL');
   });
 });

@@ -47,7 +47,10 @@ export function runFragments(s: FragmentScenario): FragmentRun {
   const log = join(dir, 'calls.log');
   writeFileSync(log, '');
   // uname and modprobe stand in too: the fragments look for /lib/modules/$(uname -r).
-  const tools: Record<string, string> = { uname: `echo ${TEST_KV}`, ...s.tools };
+  // reboot, poweroff and halt never reach the host's: their stand-ins end the shell running the
+  // init steps, as the real ones end the machine.
+  const ending = Object.fromEntries(['reboot', 'poweroff', 'halt'].map((t) => [t, 'kill -TERM $PPID']));
+  const tools: Record<string, string> = { uname: `echo ${TEST_KV}`, ...ending, ...s.tools };
   for (const [name, body] of Object.entries(tools)) {
     const p = join(bin, name);
     writeFileSync(p, `#!/bin/sh\necho "${name} $*" >>"$LOG"\n${body}\n`);

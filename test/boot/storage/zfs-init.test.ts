@@ -120,11 +120,15 @@ describe('60-zfs.sh: ZFSBootMenu root=zfs: and native encryption', () => {
     expect(r.output).toContain('ROOT-MOUNTED dev=rpool/ROOT/debian');
   });
 
-  test('gk.userinteraction.disabled=1: no prompt, the boot stops naming the key that is missing', () => {
-    const r = runFragments({ fragments: ['60-zfs.sh'], cmdline: 'root=zfs:rpool/ROOT/debian gk.userinteraction.disabled=1', tools: encryptedZfsTools() });
+  test('gk.userinteraction.disabled=1: no prompt, the boot stops naming the key that is missing (gk.emergency= acts)', () => {
+    const r = runFragments({
+      fragments: ['60-zfs.sh'],
+      cmdline: 'root=zfs:rpool/ROOT/debian gk.userinteraction.disabled=1 gk.emergency=poweroff',
+      tools: encryptedZfsTools(),
+    });
     expect(r.output).toContain("gk.userinteraction.disabled: not asking 'Enter passphrase for ZFS dataset rpool/ROOT: '");
     expect(r.output).toContain('BOOT FAILED: the key of ZFS dataset rpool/ROOT/debian is not loaded');
-    expect(r.output).toContain('RESCUE-SHELL');
+    expect(r.calls).toContain('poweroff -f');
     expect(r.calls.some((c) => c.startsWith('zfs load-key') || c.startsWith('mount '))).toBe(false);
   });
 
