@@ -17,7 +17,8 @@
 # The network stays up after switch_root (the root disk is reached over it). A login that
 # fails (the target refuses it, nobody answers) is one line, then the rescue path; the login
 # is bounded by ISCSI_LOGIN_TIMEOUT seconds (rootdelay= raises it).
-# From 15-iscsi.conf: ISCSI_MODULES (loaded before the login), NET_UDHCPC_SCRIPT.
+# From 15-iscsi.conf: ISCSI_MODULES (loaded before the login), ISCSI_LOG (iscsistart's output),
+# NET_UDHCPC_SCRIPT.
 
 ISCSI_LOGIN_TIMEOUT=30
 
@@ -63,8 +64,10 @@ iscsi_login() {
 	else
 		set -- iscsistart "$@"
 	fi
-	if ! il_out=$("$@" 2>&1); then
-		gk_warn "iscsi: the login to $il_target at $il_addr:$il_port failed: $(echo "$il_out" | grep -v '^$' | tail -n 2 | tr '\n' ' ')"
+	# Into a file, not $(...): iscsistart leaves a process behind for the session, which would
+	# hold a command substitution's pipe open.
+	if ! "$@" >"$ISCSI_LOG" 2>&1; then
+		gk_warn "iscsi: the login to $il_target at $il_addr:$il_port failed: $(grep -v '^$' "$ISCSI_LOG" | tail -n 2 | tr '\n' ' ')"
 		gk_warn "iscsi: check iscsi_address=, iscsi_port=, iscsi_target= and the CHAP credentials (iscsi_username=, iscsi_password=)"
 		return 1
 	fi

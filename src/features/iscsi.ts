@@ -12,7 +12,11 @@ import type { LibrarySearchOptions } from '../elf/search-paths.js';
  */
 export const ISCSI_MODULES = ['iscsi_tcp', 'libiscsi_tcp', 'libiscsi', 'scsi_transport_iscsi', 'sd_mod'];
 
-export const iscsiBoot: BootFragment = { file: '15-iscsi.sh', conf: () => ({ ISCSI_MODULES, ...netConf() }) };
+export const iscsiBoot: BootFragment = {
+  file: '15-iscsi.sh',
+  // iscsistart's output, shown in the failure line (the init's /run is a tmpfs).
+  conf: () => ({ ISCSI_MODULES, ISCSI_LOG: '/run/gk-iscsistart.log', ...netConf() }),
+};
 
 export interface IscsiFeatureOptions extends LibrarySearchOptions {
   /** Directories searched for iscsistart (tests: a dir of stand-ins). */

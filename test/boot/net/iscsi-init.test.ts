@@ -14,7 +14,7 @@ const run = (cmdline: string, iscsistart = 'exit 0') =>
     cmdline,
     tools: { ip: 'exit 0', udhcpc: 'exit 0', iscsistart },
     setup: NET,
-    steps: 'gk_run_hooks modules && gk_run_hooks pre_root && echo "ISCSI-DONE keep=$GK_NET_KEEP"',
+    steps: 'ISCSI_LOG=$(mktemp); gk_run_hooks modules && gk_run_hooks pre_root && echo "ISCSI-DONE keep=$GK_NET_KEEP"',
   });
 
 describe('15-iscsi.sh', () => {
