@@ -71,7 +71,7 @@ iscsi_login() {
 		gk_warn "iscsi: check iscsi_address=, iscsi_port=, iscsi_target= and the CHAP credentials (iscsi_username=, iscsi_password=)"
 		return 1
 	fi
-	gk_info "iscsi: logged in to $il_target"
+	gk_info "iscsi: logged in to $il_target; $GK_NET_IFACE stays configured after switch_root (the root is reached over it)"
 	return 0
 }
 

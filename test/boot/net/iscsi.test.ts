@@ -63,8 +63,8 @@ describe('boot: iSCSI root', () => {
       timeoutMs: 240_000,
       extraArgs: NET,
     });
-    expect(r.output, initLines(r.output)).toContain(`iscsi: logged in to ${TARGET}`);
-    expect(r.output).toContain('net: eth0 stays up: the root is reached over it');
+    expect(r.output, initLines(r.output)).toContain(`iscsi: logged in to ${TARGET}; eth0 stays configured after switch_root`);
+    expect(r.output).toMatch(/root device UUID=\S+ is \/dev\/sda \(8:0\)/);
     expectRealRoot(r, '/dev/sda');
   }, 300_000);
 
