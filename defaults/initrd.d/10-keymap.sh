@@ -28,11 +28,9 @@ keymap_ask() {
 	{
 		echo ">> keymaps in this image:"
 		keymap_list
-		printf '>> keymap name or number (Enter keeps the default): '
 	} >&2
-	km_answer=
-	read -r km_answer || km_answer=
-	echo "$km_answer"
+	gk_prompt_read '>> keymap name or number (Enter keeps the default): ' || GK_ANSWER=
+	echo "$GK_ANSWER"
 }
 
 keymap_load() {

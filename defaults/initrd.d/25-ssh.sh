@@ -1,16 +1,16 @@
 # shellcheck shell=sh
 # SSH in the initramfs (feature "ssh", src/features/ssh.ts): with dosshd on the kernel
-# command line, bring the network up from ip= and start dropbear, so that a remote user
-# can log in with a key from the image's /root/.ssh/authorized_keys and unlock the root.
+# command line, bring the network up (ip= and gk.net.*, see the init's net.sh; no ip= means
+# DHCP) and start dropbear, so that a remote user can log in with a key from the image's
+# /root/.ssh/authorized_keys and unlock the root. A network that does not come up (an ip=
+# the init cannot read, no interface, no lease) is said on the console; the boot goes on
+# without dropbear.
 #
-#   ip=dhcp | ip=<client>:<server>:<gw>:<netmask>:<hostname>:<device>:<autoconf>
-#       (the kernel's nfsroot syntax; autoconf dhcp/on/any means DHCP on <device>)
-#       no ip= at all means DHCP on the first interface that appears
 #   gk.sshd.port=N     listen on N instead of 22
 #   gk.sshd.wait=N     pause N seconds before looking for the root, so that a remote
 #                      user can log in even without LUKS ("resume-boot" ends it early)
 #
-# From 25-ssh.conf: SSH_RUN (state shared with gk-unlock and resume-boot), SSH_UDHCPC_SCRIPT,
+# From 25-ssh.conf: SSH_RUN (state shared with gk-unlock and resume-boot), NET_UDHCPC_SCRIPT,
 # SSH_BANNER, SSH_HOST_KEY_FILES.
 #
 # LUKS: once dropbear runs, ssh_unlock is registered as an unlock method of the luks
@@ -22,128 +22,25 @@
 # network setup starts from a clean interface.
 
 SSH_STARTED=0
-SSH_IFACE=
 SSH_UNLOCK_TIMEOUT=3600
 
 ssh_wanted() {
 	gk_cmdline_has dosshd
 }
 
-# Netmask (255.255.255.0) or prefix length (24) -> prefix length.
-ssh_prefix() {
-	case "$1" in
-	'') echo 24 ;;
-	*.*.*.*)
-		sp_bits=0
-		for sp_o in $(echo "$1" | tr '.' ' '); do
-			case "$sp_o" in
-			255) sp_bits=$((sp_bits + 8)) ;;
-			254) sp_bits=$((sp_bits + 7)) ;;
-			252) sp_bits=$((sp_bits + 6)) ;;
-			248) sp_bits=$((sp_bits + 5)) ;;
-			240) sp_bits=$((sp_bits + 4)) ;;
-			224) sp_bits=$((sp_bits + 3)) ;;
-			192) sp_bits=$((sp_bits + 2)) ;;
-			128) sp_bits=$((sp_bits + 1)) ;;
-			esac
-		done
-		echo "$sp_bits"
-		;;
-	*) echo "$1" ;;
-	esac
-}
-
-# gk_poll's check: the first interface other than lo, into SSH_IFACE.
-ssh_found_iface() {
-	for sf_i in /sys/class/net/*; do
-		sf_n=${sf_i##*/}
-		[ "$sf_n" = lo ] || [ ! -e "$sf_i" ] || {
-			SSH_IFACE=$sf_n
-			return 0
-		}
-	done
-	return 1
-}
-
-# Wait (bounded) for the driver of the first interface to create it; sets SSH_IFACE.
-ssh_first_iface() {
-	gk_poll 10 "a network interface" : ssh_found_iface
-}
-
-ssh_wait_iface() {
-	gk_poll 10 "network interface $1" : test -e "/sys/class/net/$1"
-}
-
-ssh_dhcp() {
-	gk_info "ssh: asking for a DHCP lease on $1"
-	ip link set dev "$1" up
-	udhcpc -i "$1" -s "$SSH_UDHCPC_SCRIPT" -q -n -t 5 -T 2 >/dev/null 2>&1
-}
-
-# Parse ip= and configure the interface. Sets SSH_IFACE.
-ssh_network() {
-	sn_ip=$(gk_cmdline_get ip) || sn_ip=dhcp
-	ip link set dev lo up 2>/dev/null
-	case "$sn_ip" in
-	off | none)
-		gk_info "ssh: ip=$sn_ip: no network"
-		return 1
-		;;
-	dhcp | on | any | both | '')
-		ssh_first_iface || {
-			gk_warn "ssh: no network interface appeared (is its driver in the image?)"
-			return 1
-		}
-		ssh_dhcp "$SSH_IFACE"
-		return
-		;;
-	esac
-	# <client>:<server>:<gw>:<netmask>:<hostname>:<device>:<autoconf>:...
-	sn_old_ifs=$IFS
-	IFS=:
-	set -f
-	# shellcheck disable=SC2086 # splitting on ':' is the point (globbing off)
-	set -- $sn_ip
-	set +f
-	IFS=$sn_old_ifs
-	sn_client=$1 sn_gw=$3 sn_mask=$4 sn_host=$5 sn_dev=$6 sn_auto=$7
-	if [ -n "$sn_dev" ]; then
-		ssh_wait_iface "$sn_dev" || {
-			gk_warn "ssh: interface $sn_dev from ip= did not appear"
-			return 1
-		}
-		SSH_IFACE=$sn_dev
-	else
-		ssh_first_iface || {
-			gk_warn "ssh: no network interface appeared (is its driver in the image?)"
-			return 1
-		}
-	fi
-	[ -n "$sn_host" ] && hostname "$sn_host"
-	case "$sn_auto" in
-	dhcp | on | any | both) ssh_dhcp "$SSH_IFACE" && return 0 ;;
-	esac
-	if [ -z "$sn_client" ]; then
-		ssh_dhcp "$SSH_IFACE"
-		return
-	fi
-	gk_info "ssh: $SSH_IFACE is $sn_client/$(ssh_prefix "$sn_mask")${sn_gw:+ via $sn_gw}"
-	ip link set dev "$SSH_IFACE" up &&
-		ip addr add "$sn_client/$(ssh_prefix "$sn_mask")" dev "$SSH_IFACE" || return 1
-	[ -z "$sn_gw" ] || ip route add default via "$sn_gw" dev "$SSH_IFACE" 2>/dev/null
-	return 0
-}
-
 ssh_start() {
 	ssh_wanted || return 0
-	if ! ssh_network; then
+	if ! gk_net_start "$NET_UDHCPC_SCRIPT"; then
 		gk_warn "ssh: the network is not up, so dropbear is not started"
 		return 0
 	fi
 	mkdir -p /dev/pts "$SSH_RUN"
 	grep -q devpts /proc/mounts || mount -t devpts -o gid=5,mode=620 devpts /dev/pts
 	ss_port=$(gk_cmdline_get gk.sshd.port) || ss_port=22
-	gk_is_int "$ss_port" || ss_port=22
+	gk_is_int "$ss_port" || {
+		gk_warn "'gk.sshd.port=$ss_port' is not a port number -- using 22"
+		ss_port=22
+	}
 	ss_keys=
 	for ss_k in $SSH_HOST_KEY_FILES; do
 		[ -r "$ss_k" ] && ss_keys="$ss_keys -r $ss_k"
@@ -155,7 +52,7 @@ ssh_start() {
 	if dropbear -s -j -k -p "$ss_port" -P "$SSH_RUN/dropbear.pid" -b "$SSH_BANNER" $ss_keys 2>>"$SSH_RUN/dropbear.log"; then
 		SSH_STARTED=1
 		gk_unlock_methods="$gk_unlock_methods ssh_unlock"
-		gk_info "ssh: dropbear listens on port $ss_port ($(ip -4 -o addr show dev "$SSH_IFACE" 2>/dev/null | sed -n 's/.* inet \([^ ]*\).*/\1/p'))"
+		gk_info "ssh: dropbear listens on port $ss_port ($(gk_net_addr_of "$GK_NET_IFACE"))"
 	else
 		gk_warn "ssh: dropbear did not start: $(tail -n 3 "$SSH_RUN/dropbear.log" 2>/dev/null)"
 	fi
@@ -170,7 +67,10 @@ ssh_resumed() {
 ssh_pause() {
 	[ "$SSH_STARTED" = 1 ] || return 0
 	sp_wait=$(gk_cmdline_get gk.sshd.wait) || return 0
-	gk_is_int "$sp_wait" || return 0
+	gk_is_int "$sp_wait" || {
+		gk_warn "'gk.sshd.wait=$sp_wait' is not a number of seconds -- no pause"
+		return 0
+	}
 	gk_info "ssh: waiting $sp_wait s for remote logins (resume-boot continues at once)"
 	gk_poll -q "$sp_wait" "remote logins" : ssh_resumed
 	return 0
@@ -233,12 +133,9 @@ ssh_stop() {
 	[ -r "$SSH_RUN/dropbear.pid" ] && kill "$(cat "$SSH_RUN/dropbear.pid")" 2>/dev/null
 	# Sessions still open would keep the initramfs alive under the real system.
 	killall dropbear 2>/dev/null
-	if [ -n "$SSH_IFACE" ]; then
-		ip addr flush dev "$SSH_IFACE" 2>/dev/null
-		ip link set dev "$SSH_IFACE" down 2>/dev/null
-	fi
 	SSH_STARTED=0
-	gk_info "ssh: dropbear stopped, $SSH_IFACE deconfigured"
+	gk_info "ssh: dropbear stopped"
+	gk_net_stop
 	return 0
 }
 

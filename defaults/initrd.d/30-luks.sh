@@ -171,14 +171,10 @@ luks_open_typed() {
 	lot_try=0
 	while [ "$lot_try" -lt "$1" ]; do
 		lot_try=$((lot_try + 1))
-		# Echo off before the prompt shows: whoever answers the prompt may type at once.
-		[ -t 0 ] && stty -echo 2>/dev/null
-		printf 'Enter passphrase for %s%s: ' "$LUKS_DEV" "${2:+ ($2)}" >&2
-		lot_pass=
-		read -r lot_pass || [ -n "$lot_pass" ] || lot_try=eof
-		[ -t 0 ] && stty echo 2>/dev/null
-		echo >&2
-		[ "$lot_try" = eof ] && return 1
+		# The init's one prompt (echo off, gk.prompt.timeout, gk.userinteraction.disabled).
+		gk_prompt_read -s "Enter passphrase for $LUKS_DEV${2:+ ($2)}: " || return 1
+		lot_pass=$GK_ANSWER
+		GK_ANSWER=
 		# printf is a shell builtin: the passphrase never shows up in a process list.
 		if printf '%s' "$lot_pass" | luks_open_key -; then
 			lot_pass=

@@ -5,9 +5,16 @@
 #   root=ZFS                the dataset the pool's bootfs property names
 #   dozfs=cache             import the pools in /etc/zfs/zpool.cache instead of scanning
 #   dozfs=force             import pools last used by another host (zpool import -f)
+#   root=zfs:pool/dataset   ZFSBootMenu's form of root=ZFS=pool/dataset; root=zfs:AUTO is root=ZFS
+# A natively encrypted root whose key is not loaded: `zfs load-key` on its encryption root
+# before the mount, with a passphrase typed at the console (keylocation=prompt) through the
+# init's prompt (the one LUKS uses: gk.prompt.timeout, gk.userinteraction.disabled), or
+# from its keylocation=file:// key file when that is in the image.
 # A dataset is not a block device: for a ZFS root, zfs_import names this fragment's wait and
 # mount steps as the init's root handlers (the extension point in the init's root.sh).
 # From 60-zfs.conf: ZFS_MODULES (loaded at boot unless built in), ZFS_CACHE (the pool cache).
+
+ZFS_KEY_TRIES=3
 
 zfs_modules() {
 	grep -qw zfs /proc/filesystems 2>/dev/null && return 0
@@ -15,7 +22,16 @@ zfs_modules() {
 	gk_load_feature_modules zfs $ZFS_MODULES
 }
 
+# ZFSBootMenu's root=zfs:... in this fragment's own spelling.
+zfs_root_spelling() {
+	case "$REAL_ROOT" in
+	zfs:AUTO) REAL_ROOT=ZFS ;;
+	zfs:*) REAL_ROOT=ZFS=${REAL_ROOT#zfs:} ;;
+	esac
+}
+
 zfs_import() {
+	zfs_root_spelling
 	zi_mode=$(gk_cmdline_get dozfs)
 	zi_force=
 	[ "$zi_mode" = force ] && zi_force=-f
@@ -82,8 +98,48 @@ zfs_wait_root() {
 	return 1
 }
 
+zfs_prop() {
+	zfs get -H -o value "$1" "$2" 2>/dev/null
+}
+
+# Load the key of dataset $1's encryption root when it is not loaded yet. 0: nothing to do or
+# loaded; 1: not loaded (said why).
+zfs_load_key() {
+	zlk_status=$(zfs_prop keystatus "$1")
+	[ "$zlk_status" = unavailable ] || return 0
+	zlk_root=$(zfs_prop encryptionroot "$1")
+	[ -n "$zlk_root" ] && [ "$zlk_root" != - ] || zlk_root=$1
+	zlk_loc=$(zfs_prop keylocation "$zlk_root")
+	if [ "$zlk_loc" != prompt ]; then
+		gk_info "zfs: loading the key of $zlk_root from $zlk_loc"
+		zfs load-key "$zlk_root" && return 0
+		gk_warn "zfs: could not load the key of $zlk_root from $zlk_loc (is the key file in the image?)"
+		return 1
+	fi
+	zlk_try=0
+	while [ "$zlk_try" -lt "$ZFS_KEY_TRIES" ]; do
+		zlk_try=$((zlk_try + 1))
+		gk_prompt_read -s "Enter passphrase for ZFS dataset $zlk_root: " || return 1
+		# zfs load-key reads the passphrase from stdin when it is not a terminal; printf is a
+		# builtin, so the passphrase never shows in a process list.
+		if printf '%s\n' "$GK_ANSWER" | zfs load-key "$zlk_root"; then
+			GK_ANSWER=
+			gk_info "zfs: the key of $zlk_root is loaded"
+			return 0
+		fi
+		GK_ANSWER=
+		gk_warn "zfs: wrong passphrase for $zlk_root (attempt $zlk_try of $ZFS_KEY_TRIES)"
+	done
+	return 1
+}
+
 # mountpoint=legacy datasets mount like any filesystem; others need the zfsutil option.
 zfs_mount_root() {
+	if ! zfs_load_key "$GK_ROOT_DEV"; then
+		gk_fail "the key of ZFS dataset $GK_ROOT_DEV is not loaded" \
+			"zfs load-key on its encryption root $(zfs_prop encryptionroot "$GK_ROOT_DEV") (keylocation $(zfs_prop keylocation "$GK_ROOT_DEV"))"
+		return 1
+	fi
 	mkdir -p "$GK_NEWROOT"
 	zmr_opts=$(gk_root_mount_options)
 	[ "$(zfs get -H -o value mountpoint "$GK_ROOT_DEV" 2>/dev/null)" = legacy ] || zmr_opts="zfsutil,$zmr_opts"
@@ -98,7 +154,7 @@ zfs_wanted() {
 	gk_cmdline_has dozfs && return 0
 	gk_cmdline_get dozfs >/dev/null && return 0
 	case "$REAL_ROOT" in
-	ZFS | ZFS=*) return 0 ;;
+	ZFS | ZFS=* | zfs:*) return 0 ;;
 	esac
 	return 1
 }

@@ -79,6 +79,12 @@ gk_partuuid_of() {
 	printf '%08x-%02x\n' "$gkpu_sig" "$gkpu_n"
 }
 
+# " (MAJ:MIN)" of block device node $1, for messages; nothing for what is no block device.
+gk_devno_of() {
+	gkdn_n=$(cat "/sys/class/block/${1#/dev/}/dev" 2>/dev/null) && echo " ($gkdn_n)"
+	return 0
+}
+
 # Resolve a device spec (root=, crypt_root=, ...) to a /dev node if it exists now; prints it,
 # else fails. GK_ROOT_TRIED collects, for the failure message, what was tried.
 gk_resolve_root() {

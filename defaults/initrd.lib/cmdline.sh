@@ -11,6 +11,7 @@ gk_set_defaults() {
 	ROOTFLAGS=
 	GK_MOUNT_MODE=ro
 	GK_ROOTDELAY=0
+	GK_SCANDELAY=0
 	GK_ROOT_TIMEOUT_DEFAULT=10
 	GK_FIRSTMODS=
 	GK_DOLOAD=
@@ -72,6 +73,15 @@ gk_parse_cmdline() {
 			;;
 		# genkernel's bare flags mean 5 seconds; the bounded wait never drops below its default.
 		rootdelay | rootwait) [ "$GK_ROOTDELAY" -lt 5 ] && GK_ROOTDELAY=5 ;;
+		scandelay=*)
+			if gk_is_int "${gkpc_x#*=}"; then
+				GK_SCANDELAY=${gkpc_x#*=}
+			else
+				gk_warn "'$gkpc_x' is not a number of seconds -- ignored"
+			fi
+			;;
+		# genkernel's bare scandelay means 3 seconds.
+		scandelay) GK_SCANDELAY=3 ;;
 		firstmods=*) GK_FIRSTMODS="${GK_FIRSTMODS:+$GK_FIRSTMODS }$(gk_modlist "${gkpc_x#*=}")" ;;
 		doload=*) GK_DOLOAD="${GK_DOLOAD:+$GK_DOLOAD }$(gk_modlist "${gkpc_x#*=}")" ;;
 		noload=*) GK_NOLOAD="${GK_NOLOAD:+$GK_NOLOAD }$(gk_modlist "${gkpc_x#*=}")" ;;
@@ -105,7 +115,7 @@ gk_parse_cmdline() {
 	fi
 	[ -n "$REAL_INIT" ] || REAL_INIT=/sbin/init
 	gk_debug "root=$REAL_ROOT rootfstype=$ROOTFSTYPE rootflags=$ROOTFLAGS mode=$GK_MOUNT_MODE init=$REAL_INIT init_opts=$INIT_OPTS"
-	gk_debug "firstmods=$GK_FIRSTMODS doload=$GK_DOLOAD noload=$GK_NOLOAD nomodules=$GK_NOMODULES rootdelay=$GK_ROOTDELAY emergency=$GK_EMERGENCY"
+	gk_debug "firstmods=$GK_FIRSTMODS doload=$GK_DOLOAD noload=$GK_NOLOAD nomodules=$GK_NOMODULES rootdelay=$GK_ROOTDELAY scandelay=$GK_SCANDELAY emergency=$GK_EMERGENCY"
 	return 0
 }
 

@@ -124,9 +124,10 @@ gk_load_modules() {
 	[ -z "$GK_DOLOAD" ] || gk_load_named_modules doload $GK_DOLOAD
 	# Devices created by firstmods/doload drivers need their own drivers too.
 	[ -z "$GK_FIRSTMODS$GK_DOLOAD" ] || "$gk_coldplug_handler" settle
-	if [ -n "$ROOTFSTYPE" ]; then
-		gk_load_fs_module "$ROOTFSTYPE"
-	fi
+	# rootfstype= may be a comma list (tried in order at the mount).
+	for gklm_fs in $(echo "$ROOTFSTYPE" | tr ',' ' '); do
+		gk_load_fs_module "$gklm_fs"
+	done
 	return 0
 }
 

@@ -11,11 +11,20 @@ gk_fail() {
 	gk_warn "  modules loaded: $(gk_loaded_modules)"
 	gk_warn "  block devices:"
 	gk_describe_block_devices
-	case "$GK_EMERGENCY" in
+	gkf_action=$GK_EMERGENCY
+	if [ -z "$gkf_action" ] && gk_interaction_disabled; then
+		# As genkernel: no shell for nobody; a reboot after gk.prompt.timeout (10 s when unset).
+		gkf_wait=$(gk_prompt_timeout)
+		[ "$gkf_wait" -gt 0 ] || gkf_wait=10
+		gk_warn "gk.userinteraction.disabled: no rescue shell; rebooting in $gkf_wait s (gk.emergency= names another action)"
+		sleep "$gkf_wait"
+		gkf_action=reboot
+	fi
+	case "$gkf_action" in
 	reboot | poweroff | halt)
-		gk_warn "gk.emergency=$GK_EMERGENCY: doing it now"
+		gk_warn "gk.emergency=$gkf_action: doing it now"
 		sync
-		"$GK_EMERGENCY" -f
+		"$gkf_action" -f
 		# Not reached unless the call failed; do not fall through into a retry loop.
 		while :; do sleep 60; done
 		;;

@@ -68,20 +68,38 @@ gk_mount_block_root() {
 	# Every module is in by now (the filesystem's own came last): show what got loaded.
 	gk_info "modules loaded: $(gk_loaded_modules)"
 	gkmr_opts=$(gk_root_mount_options)
-	if [ -n "$gkmr_type" ]; then
+	case "$gkmr_type" in
+	*,*)
+		gk_mount_root_types "$gkmr_type" "$gkmr_opts" && return 0
+		gkmr_cmd="mount -t T -o $gkmr_opts $GK_ROOT_DEV $GK_NEWROOT for each T of rootfstype=$gkmr_type"
+		;;
+	?*)
 		gk_fsck "$GK_ROOT_DEV" "$gkmr_type" root || return 1
 		gkmr_cmd="mount -t $gkmr_type -o $gkmr_opts $GK_ROOT_DEV $GK_NEWROOT"
 		gk_info "mounting $GK_ROOT_DEV ($gkmr_type, $gkmr_opts) on $GK_NEWROOT"
 		mount -t "$gkmr_type" -o "$gkmr_opts" "$GK_ROOT_DEV" "$GK_NEWROOT" && return 0
-	else
+		;;
+	*)
 		# Unknown type: load the common filesystems the image carries, then let mount try
 		# every type in /proc/filesystems.
 		gk_load_common_fs_modules
 		gkmr_cmd="mount -o $gkmr_opts $GK_ROOT_DEV $GK_NEWROOT (type not detected; tried every type in /proc/filesystems)"
 		gk_info "mounting $GK_ROOT_DEV ($gkmr_opts, type unknown) on $GK_NEWROOT"
 		mount -o "$gkmr_opts" "$GK_ROOT_DEV" "$GK_NEWROOT" && return 0
-	fi
+		;;
+	esac
 	gk_fail "could not mount the root filesystem $GK_ROOT_DEV" "$gkmr_cmd; filesystems the kernel knows: $(grep -v nodev /proc/filesystems | tr -d '\t' | tr '\n' ' ')"
+	return 1
+}
+
+# rootfstype=A,B,...: mount with each type in order ($1), options $2, until one works.
+gk_mount_root_types() {
+	for gkmt_t in $(echo "$1" | tr ',' ' '); do
+		gk_load_fs_module "$gkmt_t"
+		gk_info "mounting $GK_ROOT_DEV ($gkmt_t, $2) on $GK_NEWROOT"
+		mount -t "$gkmt_t" -o "$2" "$GK_ROOT_DEV" "$GK_NEWROOT" 2>/dev/null && return 0
+		gk_info "  not as $gkmt_t; trying the next type of rootfstype=$1"
+	done
 	return 1
 }
 

@@ -62,3 +62,11 @@ gk_device_timeout() {
 		echo "$1"
 	fi
 }
+
+# scandelay[=N]: a pause before devices are looked for, for slow disks (USB, some SCSI
+# controllers) whose drivers are loaded but whose devices come late.
+gk_scan_delay() {
+	[ "$GK_SCANDELAY" -gt 0 ] 2>/dev/null || return 0
+	gk_info "scandelay: waiting $GK_SCANDELAY s for slow devices"
+	sleep "$GK_SCANDELAY"
+}

@@ -68,7 +68,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   // Initramfs features genkernel has and tsgenkernel does not.
   notOffered('BCACHE', ['bcache'], 'bool', 'no bcache tools in the image; the bcache module still loads by alias'),
   notOffered('DMRAID', ['dmraid'], 'bool', 'dmraid is unmaintained; use --mdadm (it assembles IMSM/DDF fake-RAID too)'),
-  notOffered('ISCSI', ['iscsi'], 'bool', 'no iSCSI initiator in the image'),
   notOffered('MULTIPATH', ['multipath'], 'bool', 'no multipath tools in the image'),
   notOffered('NFS', ['nfs'], 'bool', 'no NFS root'),
   notOffered('NETBOOT', ['netboot'], 'bool', 'no self-contained netboot image'),

@@ -131,6 +131,7 @@ export const OPTION_TABLE = [
   { flag: 'btrfs', key: 'BTRFS', kind: 'bool', group: 'initramfs', help: 'include btrfs multi-device support' },
   { flag: 'e2fsprogs', key: 'E2FSPROGS', kind: 'bool', group: 'initramfs', help: 'include e2fsck: an ext2/3/4 root (and /usr) is checked (fsck -p) before it is mounted' },
   { flag: 'ssh', key: 'SSH', kind: 'bool', group: 'initramfs', help: 'include dropbear for remote unlock (dosshd)' },
+  { flag: 'iscsi', key: 'ISCSI', kind: 'bool', group: 'initramfs', help: "include the iSCSI initiator (open-iscsi's iscsistart) for an iSCSI root (iscsi_*=)" },
   { flag: 'ssh-authorized-keys-file', key: 'SSH_AUTHORIZED_KEYS_FILE', kind: 'string', arg: 'file', group: 'initramfs', help: 'authorized_keys for the initramfs sshd' },
   { flag: 'ssh-host-keys', key: 'SSH_HOST_KEYS', kind: 'string', arg: 'create|create-from-host|runtime', choices: ['create', 'create-from-host', 'runtime'], group: 'initramfs', help: 'where the initramfs sshd host keys come from' },
   { flag: 'keymap', key: 'KEYMAP', kind: 'bool', group: 'initramfs', help: 'include console keymaps (keymap=, dokeymap); on by default as in genkernel, left out with a note on a host without kbd sources' },

@@ -11,6 +11,7 @@ import { zfsFeature } from './zfs.js';
 import { firmwareFeature } from './firmware.js';
 import { keymapFeature } from './keymap.js';
 import { sshFeature } from './ssh.js';
+import { iscsiFeature } from './iscsi.js';
 import { tpm2Feature, fido2Feature } from './tpm2.js';
 import { udevFeature } from './udev.js';
 
@@ -20,7 +21,7 @@ import { udevFeature } from './udev.js';
  * is installed after busybox's applet links, and udev comes last: its rules are checked against
  * the tools the other features put in.
  */
-export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, e2fsprogsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature, udevFeature];
+export const FEATURES: readonly Feature[] = [busyboxFeature, kmodFeature, mdadmFeature, luksFeature, tpm2Feature, fido2Feature, lvmFeature, btrfsFeature, e2fsprogsFeature, zfsFeature, firmwareFeature, keymapFeature, sshFeature, iscsiFeature, udevFeature];
 
 export function enabledFeatures(ctx: BuildContext): Feature[] {
   return FEATURES.filter((f) => f.enabled(ctx));

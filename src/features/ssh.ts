@@ -9,6 +9,7 @@ import { run } from '../exec.js';
 import { defaultsPath } from '../config/settings.js';
 import { addHostBinary } from '../elf/add-host-binary.js';
 import { requireHostTool } from '../path-lookup.js';
+import { installNetwork, netConf, NET_MODULES } from './net.js';
 
 /**
  * --ssh: dropbear (Debian's dropbear-bin, with its shared-library closure) so that a remote
@@ -35,11 +36,10 @@ export interface SshFeatureOptions {
 }
 
 /** Network drivers the image needs so that dosshd has an interface (virtio_net for VMs). */
-export const SSH_MODULES = ['MODULES_NET', 'virtio_net', 'af_packet'];
+export const SSH_MODULES = NET_MODULES;
 
 /** Where things live in the image (relative image paths). */
 export const SSH_IMAGE = {
-  udhcpcScript: 'etc/gk-udhcpc.script',
   banner: 'etc/gk-ssh-banner',
   hostKeyDir: 'etc/dropbear',
   gkUnlock: 'usr/sbin/gk-unlock',
@@ -53,7 +53,7 @@ export const sshBoot: BootFragment = {
   conf: () => ({
     // State the init shares with gk-unlock and resume-boot in an SSH session.
     SSH_RUN: '/run/gk-unlock',
-    SSH_UDHCPC_SCRIPT: bootPath(SSH_IMAGE.udhcpcScript),
+    ...netConf(),
     SSH_BANNER: bootPath(SSH_IMAGE.banner),
     // Every key the image may hold; with --ssh-host-keys=runtime none is there and dropbear -R makes them.
     SSH_HOST_KEY_FILES: KEY_TYPES.map((t) => bootPath(`${SSH_IMAGE.hostKeyDir}/${hostKeyName(t)}`)),
@@ -136,7 +136,7 @@ export async function installSsh(ctx: BuildContext, image: ImageTree, opts: SshF
     await copyFile(k, copy);
     image.addFile(`${SSH_IMAGE.hostKeyDir}/${k.split('/').pop()!}`, copy, 0o600);
   }
-  image.addFile(SSH_IMAGE.udhcpcScript, defaultsPath(join('ssh', 'udhcpc.script')), 0o755);
+  installNetwork(image);
   image.addFile(SSH_IMAGE.gkUnlock, defaultsPath(join('ssh', 'gk-unlock')), 0o755);
   image.addSymlink('usr/sbin/unlock-luks', 'gk-unlock');
   image.addFile(SSH_IMAGE.resumeBoot, defaultsPath(join('ssh', 'resume-boot')), 0o755);

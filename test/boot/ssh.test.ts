@@ -6,15 +6,15 @@
  * booted with a blank second disk, formats it over SSH and copies the fixture's root into it.
  */
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, truncateSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bootFixture, type BootFixture } from './fixture.js';
 import { bootImage, initLines } from './qemu.js';
 import { buildImageOk } from './build-image.js';
 import { readImage } from '../../src/image/read-image.js';
 import { expectRealRoot, oneRootDisks, ROOT_DEVICE } from './one-root.js';
+import { bootWithSsh, freePort, sshCommand, userNetArgs } from './net/guest-net.js';
 
 let fx: BootFixture;
 let work: string;
@@ -23,33 +23,8 @@ let image: string;
 const PASS = 'tsgk remote unlock';
 const timings: string[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const netArgs = (port: number) => ['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0'];
-
-/** One ssh command against the guest; stdin text optional. Never rejects: the result says. */
-function ssh(port: number, command: string, input?: string): Promise<{ code: number; out: string }> {
-  const args = [
-    '-p', String(port), '-i', key,
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=30', '-o', 'LogLevel=ERROR',
-    'root@127.0.0.1', command,
-  ];
-  return new Promise((resolve) => {
-    const child = execFile('ssh', args, { timeout: 240_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
-    });
-    child.stdin?.end(input ?? '');
-  });
-}
+const netArgs = (port: number) => userNetArgs(port);
+const ssh = (port: number, command: string, input?: string) => sshCommand(key, port, command, input);
 
 beforeAll(() => {
   fx = bootFixture();
@@ -102,26 +77,23 @@ describe('boot: SSH in the initramfs', () => {
     timings.push(`dhcp login + command: ${loginMs} ms after QEMU start; root reached at ${r.ms} ms`);
     expect(s?.out, initLines(r.output)).toMatch(/IN-INITRAMFS pid1=init root=0/);
     expectRealRoot(r);
-    expect(r.output).toContain('ssh: dropbear stopped, eth0 deconfigured');
+    expect(r.output).toContain('ssh: dropbear stopped');
+    expect(r.output).toContain('net: eth0 deconfigured');
   }, 300_000);
 
   test('static ip= (the kernel syntax) works the same', async () => {
-    const port = await freePort();
-    let session: Promise<{ code: number; out: string }> | undefined;
-    const r = await bootImage({
-      kernel: fx.kernel,
-      initramfs: image,
-      disks: oneRootDisks(fx),
-      append: `root=${ROOT_DEVICE} dosshd ip=10.0.2.15::10.0.2.2:255.255.255.0:gkhost:eth0:off gk.sshd.wait=180`,
-      timeoutMs: 240_000,
-      extraArgs: netArgs(port),
-      onOutput: (out) => {
-        if (!session && out.includes('ssh: waiting')) session = ssh(port, 'echo "HOST=$(hostname) $(ip -4 -o addr show dev eth0)"; resume-boot');
+    const { r, session: s } = await bootWithSsh(
+      {
+        kernel: fx.kernel,
+        initramfs: image,
+        disks: oneRootDisks(fx),
+        append: `root=${ROOT_DEVICE} dosshd ip=10.0.2.15::10.0.2.2:255.255.255.0:gkhost:eth0:off gk.sshd.wait=180`,
+        timeoutMs: 240_000,
       },
-    });
-    const s = await session;
+      { key, when: 'ssh: waiting', command: 'echo "HOST=$(hostname) $(ip -4 -o addr show dev eth0)"; resume-boot' },
+    );
     timings.push(`static ip= login: root reached at ${r.ms} ms`);
-    expect(r.output).toContain('ssh: eth0 is 10.0.2.15/24 via 10.0.2.2');
+    expect(r.output).toContain('net: eth0 is 10.0.2.15/24 via 10.0.2.2');
     expect(s?.out).toMatch(/HOST=gkhost .*inet 10\.0\.2\.15\/24/);
     expectRealRoot(r);
   }, 300_000);

@@ -31,6 +31,11 @@ export interface FragmentScenario {
   steps?: string;
   /** Shell run before the fragments are sourced (override fragment variables afterwards in steps). */
   setup?: string;
+  /**
+   * The shell: dash (default), or busybox ash for what only the init's shell has (read -t).
+   * Under busybox its applets win over stand-ins of the same name (mount, uname).
+   */
+  shell?: 'dash' | 'busybox';
 }
 
 export const ROOT_STEPS = 'gk_run_hooks modules && gk_run_hooks pre_root && gk_wait_root && gk_mount_root && echo "ROOT-MOUNTED dev=$GK_ROOT_DEV real_root=$REAL_ROOT"';
@@ -42,7 +47,10 @@ export function runFragments(s: FragmentScenario): FragmentRun {
   const log = join(dir, 'calls.log');
   writeFileSync(log, '');
   // uname and modprobe stand in too: the fragments look for /lib/modules/$(uname -r).
-  const tools: Record<string, string> = { uname: `echo ${TEST_KV}`, ...s.tools };
+  // reboot, poweroff and halt never reach the host's: their stand-ins end the shell running the
+  // init steps, as the real ones end the machine.
+  const ending = Object.fromEntries(['reboot', 'poweroff', 'halt'].map((t) => [t, 'kill -TERM $PPID']));
+  const tools: Record<string, string> = { uname: `echo ${TEST_KV}`, ...ending, ...s.tools };
   for (const [name, body] of Object.entries(tools)) {
     const p = join(bin, name);
     writeFileSync(p, `#!/bin/sh\necho "${name} $*" >>"$LOG"\n${body}\n`);
@@ -81,7 +89,8 @@ export function runFragments(s: FragmentScenario): FragmentRun {
     ...s.fragments.map(fragment),
     s.steps ?? ROOT_STEPS,
   ].join('\n');
-  const res = spawnSync('dash', ['-c', script], {
+  const [shell, ...shellArgs] = s.shell === 'busybox' ? ['busybox', 'sh'] : ['dash'];
+  const res = spawnSync(shell!, [...shellArgs, '-c', script], {
     encoding: 'utf8',
     env: { PATH: `${bin}:/usr/bin:/bin`, LOG: log },
     timeout: 30_000,

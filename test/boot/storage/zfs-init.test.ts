@@ -3,7 +3,7 @@
  * booted here: the reachable package archive has no ZFS module or userland.
  */
 import { describe, test, expect } from 'vitest';
-import { runFragments } from './fragment-harness.js';
+import { ROOT_STEPS, runFragments } from './fragment-harness.js';
 
 /** zpool/zfs stand-ins for one pool "rpool" whose bootfs is rpool/ROOT/debian. */
 function zfsTools(opts: { mountpoint?: string; datasets?: string[]; bootfs?: string } = {}) {
@@ -90,3 +90,87 @@ describe('60-zfs.sh', () => {
     expect(r.calls).toEqual([]);
   });
 });
+
+describe('60-zfs.sh: ZFSBootMenu root=zfs: and native encryption', () => {
+  test('root=zfs:pool/dataset is root=ZFS=pool/dataset; root=zfs:AUTO takes the bootfs', () => {
+    const r = runFragments({ fragments: ['60-zfs.sh'], cmdline: 'root=zfs:rpool/ROOT/debian', tools: zfsTools() });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.calls).toContain('zpool import -N -a');
+    expect(r.calls.find((c) => c.startsWith('mount '))).toMatch(/^mount -t zfs -o zfsutil,ro rpool\/ROOT\/debian /);
+    const auto = runFragments({ fragments: ['60-zfs.sh'], cmdline: 'root=zfs:AUTO', tools: zfsTools() });
+    expect(auto.output).toContain("zfs: root is the pool's bootfs rpool/ROOT/debian");
+    expect(auto.output).toContain('ROOT-MOUNTED dev=rpool/ROOT/debian');
+  });
+
+  test('an encrypted root: zfs load-key on its encryption root with the typed passphrase, retried, then the mount', () => {
+    const r = runFragments({
+      fragments: ['60-zfs.sh'],
+      cmdline: 'root=zfs:rpool/ROOT/debian',
+      tools: encryptedZfsTools(),
+      steps: `printf 'wrong\\nsecret\\n' | { ${ROOT_STEPS}; }`,
+    });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain('Enter passphrase for ZFS dataset rpool/ROOT: ');
+    expect(r.output).toContain('zfs: wrong passphrase for rpool/ROOT (attempt 1 of 3)');
+    expect(r.output).toContain('zfs: the key of rpool/ROOT is loaded');
+    expect(r.calls.filter((c) => c === 'zfs load-key rpool/ROOT')).toHaveLength(2);
+    // The key before the mount.
+    const loads = r.calls.lastIndexOf('zfs load-key rpool/ROOT');
+    expect(loads).toBeLessThan(r.calls.findIndex((c) => c.startsWith('mount ')));
+    expect(r.output).toContain('ROOT-MOUNTED dev=rpool/ROOT/debian');
+  });
+
+  test('gk.userinteraction.disabled=1: no prompt, the boot stops naming the key that is missing (gk.emergency= acts)', () => {
+    const r = runFragments({
+      fragments: ['60-zfs.sh'],
+      cmdline: 'root=zfs:rpool/ROOT/debian gk.userinteraction.disabled=1 gk.emergency=poweroff',
+      tools: encryptedZfsTools(),
+    });
+    expect(r.output).toContain("gk.userinteraction.disabled: not asking 'Enter passphrase for ZFS dataset rpool/ROOT: '");
+    expect(r.output).toContain('BOOT FAILED: the key of ZFS dataset rpool/ROOT/debian is not loaded');
+    expect(r.calls).toContain('poweroff -f');
+    expect(r.calls.some((c) => c.startsWith('zfs load-key') || c.startsWith('mount '))).toBe(false);
+  });
+
+  test('gk.prompt.timeout=1 and nobody types: the prompt gives up after a second, then the rescue path', () => {
+    const started = Date.now();
+    const r = runFragments({
+      fragments: ['60-zfs.sh'],
+      cmdline: 'root=zfs:rpool/ROOT/debian gk.prompt.timeout=1',
+      tools: encryptedZfsTools(),
+      shell: 'busybox',
+      // stdin stays open and silent for longer than the timeout.
+      steps: `sleep 8 | { ${ROOT_STEPS}; }`,
+    });
+    expect(r.output).toContain('no answer within 1 s (gk.prompt.timeout)');
+    expect(r.output).toContain('BOOT FAILED: the key of ZFS dataset rpool/ROOT/debian is not loaded');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  test('keylocation=file://: the key is loaded without a prompt', () => {
+    const r = runFragments({ fragments: ['60-zfs.sh'], cmdline: 'root=zfs:rpool/ROOT/debian', tools: encryptedZfsTools('file:///etc/zfs/root.key') });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain('zfs: loading the key of rpool/ROOT from file:///etc/zfs/root.key');
+    expect(r.output).not.toContain('Enter passphrase');
+    expect(r.output).toContain('ROOT-MOUNTED');
+  });
+});
+
+/** zfsTools whose rpool/ROOT is an encryption root with passphrase "secret" (key loaded once load-key succeeded). */
+function encryptedZfsTools(keylocation = 'prompt') {
+  const base = zfsTools();
+  return {
+    ...base,
+    zfs: `KEYED="$(dirname "$LOG")/keyed"
+case "$1 $5" in
+"get keystatus") [ -e "$KEYED" ] && echo available || echo unavailable; exit 0 ;;
+"get encryptionroot") echo rpool/ROOT; exit 0 ;;
+"get keylocation") echo ${keylocation}; exit 0 ;;
+esac
+if [ "$1" = load-key ]; then
+  if [ "${keylocation}" != prompt ]; then : >"$KEYED"; exit 0; fi
+  read -r pass; [ "$pass" = secret ] && { : >"$KEYED"; exit 0; }; exit 1
+fi
+${base.zfs}`,
+  };
+}
