@@ -10,6 +10,7 @@ import { renderSoftdeps } from '../kmod/softdep.js';
 import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
 import { checkExplicitModules } from '../kmod/requested-modules.js';
+import { requireSelectedIndexed } from '../kmod/index-guard.js';
 import { imageCarriesModules } from './resolve-kernel.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
@@ -46,6 +47,7 @@ export const selectModulesStage: Stage = {
         : await requestedModules(ctx, groupsText);
     const plan = resolveModules(index, requested);
     checkExplicitModules(ctx.moduleGroupOverrides, plan.missing, kernel.moduleDir);
+    requireSelectedIndexed(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, plan.modules.map((m) => m.relPath));
     warnMissing(ctx, plan.missing, kernel.moduleDir);
     plan.modprobeConf = renderSoftdeps(index.configSoftdeps);
     ctx.modules = plan;
