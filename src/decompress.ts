@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { decompress as zstdDecompress } from '@mongodb-js/zstd';
+import { zstdBinding } from './image/zstd-binding.js';
 import type lzmaNative from 'lzma-native';
 import { createRequire } from 'node:module';
 // Required on use: loading it at start-up costs every build, and only some need it (measured, issue 17).
@@ -26,7 +26,7 @@ function lzmaDecompress(data: Buffer): Promise<Buffer> {
 export async function decompress(kind: InProcessCompression, data: Buffer): Promise<Buffer> {
   switch (kind) {
     case 'zstd':
-      return zstdDecompress(data);
+      return zstdBinding().decompress(data);
     case 'xz':
     case 'lzma':
       return lzmaDecompress(data);

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type lzmaNative from 'lzma-native';
 import { createRequire } from 'node:module';
 import { GkError } from '../errors.js';
+import { zstdBinding } from './zstd-binding.js';
 import { haveCommand } from '../exec.js';
 import type { KernelConfig } from '../kernel/kconfig.js';
 // Required on use: loading it at start-up costs every build, and only some need it (measured, issue 17).
@@ -123,15 +124,7 @@ export async function compressStream(choice: CompressorChoice, input: Readable, 
   }
 }
 
-/**
- * zstd through @mongodb-js/zstd, whose binding takes whole buffers: one frame per segment.
- * The package's JS wrapper (1.2.2) calls the binding without the level, so every level came out as
- * zstd's default 3; its native binding takes the level, so it is called directly.
- */
-const zstdBinding = createRequire(import.meta.url)('@mongodb-js/zstd/bindings') as {
-  compress(data: Buffer, level: number): Promise<Buffer>;
-};
-
+/** zstd through @mongodb-js/zstd's native binding, which takes whole buffers: one frame per segment. */
 export function zstdFrame(data: Buffer, level: number): Promise<Buffer> {
-  return zstdBinding.compress(data, level);
+  return zstdBinding().compress(data, level);
 }
