@@ -236,18 +236,19 @@ async function main(): Promise<void> {
       const cold = ours(setup, kind, `rebuild-${kind}`);
       const warm = ours({ ...setup, keepSegments: true }, kind, `rebuild-${kind}`);
       const times: Array<[number, number]> = [];
+      let identical = true;
       for (let i = 0; i < args.runs; i++) {
         cold.reset();
         const first = await measureOk('first build', cold.cmd, cold.args, { env: cold.env });
         const firstBytes = readFileSync(cold.image());
         warm.reset();
         const again = await measureOk('rebuild', warm.cmd, warm.args, { env: warm.env });
-        if (!readFileSync(warm.image()).equals(firstBytes)) throw new Error(`the ${kind} rebuild is not byte-identical to the first build`);
+        identical &&= readFileSync(warm.image()).equals(firstBytes);
         times.push([first.wallMs, again.wallMs]);
       }
       const a = median(times.map((t) => t[0]));
       const b = median(times.map((t) => t[1]));
-      rows.push([kind, secs(a), secs(b), ratio(b, a), 'yes']);
+      rows.push([kind, secs(a), secs(b), ratio(b, a), identical ? 'yes' : '**no**']);
     }
     emit(`\n## Rebuild with unchanged inputs: compressed segments from the cache (${args.runs} pairs, median; ${before} before, ${load()} after)\n`);
     emit(table(['kind', 'first build s', 'rebuild s', 'rebuild/first', 'byte-identical'], rows));
