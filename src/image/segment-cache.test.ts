@@ -69,7 +69,7 @@ describe('segment cache', () => {
     const entries = readdirSync(cache).map((n) => join(cache, n)).sort((a, b) => statSync(b).size - statSync(a).size);
     const damaged = entries[0]!;
     const bytes = readFileSync(damaged);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     writeFileSync(damaged, bytes);
     const foreign = entries[1]!;
     chownSync(foreign, NOBODY, NOBODY);
