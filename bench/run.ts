@@ -5,22 +5,25 @@
  *
  *   --runs=N        timed builds per tool and kind (median reported; default 5)
  *   --boots=N       QEMU boots per image (default 3)
- *   --only=a,b      sections: compare, floor, stages, boot, levels, segments, modules, rss, kernel, distro
- *                   (default all; kernel reports what the kernel suite last measured, see bench/kernel.ts)
+ *   --only=a,b      sections: compare, floor, stages, boot, rebuild, scale, levels, segments, modules, rss,
+ *                   kernel, distro (default all; kernel reports what the kernel suite last measured,
+ *                   see bench/kernel.ts)
  *   --no-warmup     skip the warm-up (module tree read into the page cache, one untimed build of ours)
  *
  * TSGK_BENCH_WORK (default /var/tmp/tsgk-bench) holds the outputs; TSGK_BENCH_CACHEDIR /
  * TSGK_BENCH_DISTDIR default to the boot fixture's, so the static tools are built once for both.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootFixture, REPO, KV } from '../test/boot/fixture.js';
 import { ensureDist } from '../test/boot/build-image.js';
 import { COMPRESSORS } from '../src/image/compressors.js';
 import { measureOk, median, type Measured } from './measure.js';
 import { imageFacts, type ImageFacts } from './image-facts.js';
-import { ours, mkinitramfs, dracut, type Invocation, type Kind, type OursSetup } from './tools.js';
+import { ours, mkinitramfs, dracut, tinyInitramfs, type Invocation, type Kind, type OursSetup } from './tools.js';
+import { startupSplit } from './stage-times.js';
+import { scaleSection } from './scale-section.js';
 import { floorOf } from './floor.js';
 import { bootTimes, type BootTimes } from './boot.js';
 import { stageLines } from './stage-times.js';
@@ -37,7 +40,7 @@ interface Args {
   warmup: boolean;
 }
 
-const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'levels', 'segments', 'modules', 'rss', 'kernel', 'distro'];
+const SECTIONS = ['compare', 'floor', 'stages', 'boot', 'rebuild', 'scale', 'levels', 'segments', 'modules', 'rss', 'kernel', 'distro'];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { runs: 5, boots: 3, only: new Set(SECTIONS), warmup: true };
@@ -135,7 +138,9 @@ async function main(): Promise<void> {
   if (wantCompare) {
     for (const kind of ['minimal', 'generic'] as Kind[]) {
       const before = load();
-      const got = await series([ours(setup, kind, kind), mkinitramfs(work, KV, kind), dracut(work, KV, kind)], args.runs, args.warmup, images, kind);
+      // tiny-initramfs mounts a plain root and nothing else: the anchor of the minimal row only.
+      const anchor = kind === 'minimal' ? [tinyInitramfs(work, KV)] : [];
+      const got = await series([ours(setup, kind, kind), mkinitramfs(work, KV, kind), dracut(work, KV, kind), ...anchor], args.runs, args.warmup, images, kind);
       compared.set(kind, got);
       if (!args.only.has('compare')) continue;
       const mine = got[0]!;
@@ -190,6 +195,11 @@ async function main(): Promise<void> {
       return xs ? secs(median(xs)) : '—';
     })]);
     rows.push(['**wall (whole command)**', ...kinds.map((k) => secs(wall(compared.get(k)![0]!)))]);
+    // The whole command split: process start to the first stage, the stages, and the rest (exit).
+    const split = kinds.map((k) => compared.get(k)![0]!.runs.map((r) => startupSplit(r.stdout + '\n' + r.stderr, r.wallMs)));
+    for (const [label, pick] of [['start-up (process start → first stage)', 'startupMs'], ['stages (sum)', 'stagesMs'], ['exit and launcher (the rest)', 'restMs']] as const) {
+      rows.push([`**${label}**`, ...split.map((xs) => (xs.every((x) => x) ? secs(median(xs.map((x) => x![pick]))) : '—'))]);
+    }
     emit(`\n## Where our time goes (median per stage, --loglevel=2)\n`);
     emit(table(['stage', ...kinds.map((k) => `${k} s`)], rows));
   }
@@ -202,13 +212,60 @@ async function main(): Promise<void> {
       const mineBoot = await bootTimes(fx.kernel, got[0]!.image!, rootDisk, args.boots);
       for (const s of got) {
         const b: BootTimes = s === got[0] ? mineBoot : await bootTimes(fx.kernel, s.image!, rootDisk, args.boots);
-        rows.push([kind, s.inv.tool, b.reached ? secs(b.medianMs) : 'no root', b.all.map((x) => secs(x, 1)).join(', '), `${b.reached}/${b.tries}`, s === got[0] ? '—' : ratio(mineBoot.medianMs, b.medianMs)]);
+        rows.push([
+          kind,
+          s.inv.tool,
+          b.reached ? secs(b.medianMs) : 'no root',
+          b.all.map((x) => secs(x, 1)).join(', '),
+          `${b.reached}/${b.tries}`,
+          s === got[0] ? '—' : ratio(mineBoot.medianMs, b.medianMs),
+          Number.isNaN(b.shareMedianMs) ? '—' : secs(b.shareMedianMs, 3),
+          b.shares.map((x) => secs(x, 3)).join(', '),
+          s === got[0] || Number.isNaN(b.shareMedianMs) ? '—' : ratio(mineBoot.shareMedianMs, b.shareMedianMs),
+        ]);
         if (b.failure) failures.push(`${kind} ${s.inv.tool}:\n\n\`\`\`\n${b.failure}\n\`\`\``);
       }
     }
-    emit(`\n## Boot: QEMU (TCG) start to the root's sentinel, root=/dev/vda (${before} before, ${load()} after)\n`);
-    emit(table(['kind', 'tool', 'median s', 'each s', 'reached root', 'ours/theirs'], rows));
+    emit(`\n## Boot: QEMU (TCG) start to the root's sentinel, and the initramfs's share on the guest's clock, root=/dev/vda (${before} before, ${load()} after)\n`);
+    emit('The share: kernel printk time of "Run /init as init process" to the root init\'s first line (/proc/uptime); host load and QEMU start-up are outside it.\n');
+    emit(table(['kind', 'tool', 'to sentinel median s', 'each s', 'reached root', 'ours/theirs', 'init share median s', 'each share s', 'share ours/theirs'], rows));
     for (const f of failures) emit(`\n${f}`);
+  }
+
+  if (args.only.has('rebuild')) {
+    // A rebuild: the segment cache of the previous run is kept, nothing else changed.
+    const before = load();
+    const rows: string[][] = [];
+    for (const kind of ['minimal', 'generic'] as Kind[]) {
+      const cold = ours(setup, kind, `rebuild-${kind}`);
+      const warm = ours({ ...setup, keepSegments: true }, kind, `rebuild-${kind}`);
+      const times: Array<[number, number]> = [];
+      let identical = true;
+      for (let i = 0; i < args.runs; i++) {
+        cold.reset();
+        const first = await measureOk('first build', cold.cmd, cold.args, { env: cold.env });
+        const firstBytes = readFileSync(cold.image());
+        warm.reset();
+        const again = await measureOk('rebuild', warm.cmd, warm.args, { env: warm.env });
+        identical &&= readFileSync(warm.image()).equals(firstBytes);
+        times.push([first.wallMs, again.wallMs]);
+      }
+      const a = median(times.map((t) => t[0]));
+      const b = median(times.map((t) => t[1]));
+      rows.push([kind, secs(a), secs(b), ratio(b, a), identical ? 'yes' : '**no**']);
+    }
+    emit(`\n## Rebuild with unchanged inputs: compressed segments from the cache (${args.runs} pairs, median; ${before} before, ${load()} after)\n`);
+    emit(table(['kind', 'first build s', 'rebuild s', 'rebuild/first', 'byte-identical'], rows));
+  }
+
+  if (args.only.has('scale')) {
+    const before = load();
+    const { rows, svg } = await scaleSection(setup, work, images, Math.max(1, Math.min(3, args.runs)));
+    const svgFile = resultsFile.replace(/\.md$/, '-scale.svg');
+    writeFileSync(svgFile, svg);
+    emit(`\n## Scale: build time, peak RSS and image size against the module count (${before} before, ${load()} after)\n`);
+    emit(table(['modules asked', 'tool', 'modules in image', 'wall s (median)', 'peak tree RSS MiB', 'image MiB', 'under 200 MB'], rows));
+    emit(`\n![build time and image size against the module count](${svgFile.split('/').pop()})`);
   }
 
   if (args.only.has('modules')) {

@@ -18,3 +18,18 @@ export function stageLines(output: string): StageLine[] {
   }
   return out;
 }
+
+export interface StartupSplit {
+  startupMs: number;
+  stagesMs: number;
+  restMs: number;
+}
+
+/** run-build's `timing:` line (--loglevel=2): start-up and stage sum; the rest of the wall is exit. */
+export function startupSplit(output: string, wallMs: number): StartupSplit | undefined {
+  const m = /timing: start-up=(\d+)ms stages=(\d+)ms/.exec(output);
+  if (!m) return undefined;
+  const startupMs = Number(m[1]);
+  const stagesMs = Number(m[2]);
+  return { startupMs, stagesMs, restMs: Math.max(0, wallMs - startupMs - stagesMs) };
+}

@@ -24,6 +24,14 @@ export interface Invocation {
 }
 
 export interface OursSetup {
+  /**
+   * Keep the compressed segments of earlier runs (src/image/segment-cache.ts): a rebuild. By
+   * default every run starts without them, so a timed build compresses everything, as the
+   * other tools do.
+   */
+  keepSegments?: boolean;
+  /** An explicit module list instead of a kind's groups (the scale section). */
+  modules?: readonly string[];
   repo: string;
   kv: string;
   work: string;
@@ -38,13 +46,13 @@ export interface OursSetup {
  * A private genkernel.conf: empty for generic (so /etc/genkernel.conf cannot change the
  * result); for minimal every group of defaults/modules_load emptied and one group of ours added.
  */
-function oursConf(repo: string, dir: string, kind: Kind): string {
+function oursConf(repo: string, dir: string, kind: Kind, modules?: readonly string[]): string {
   const file = join(dir, `genkernel-${kind}.conf`);
   const lines = ['# written by bench/tools.ts'];
-  if (kind === 'minimal') {
+  if (kind === 'minimal' || modules) {
     const groups = moduleGroups(readFileSync(join(repo, 'defaults', 'modules_load'), 'utf8'));
     for (const g of groups.keys()) lines.push(`${g}=""`);
-    lines.push(`MODULES_BENCH="${MINIMAL_MODULES.join(' ')}"`);
+    lines.push(`MODULES_BENCH="${(modules ?? MINIMAL_MODULES).join(' ')}"`);
   }
   writeFileSync(file, lines.join('\n') + '\n');
   return file;
@@ -55,7 +63,7 @@ export function ours(s: OursSetup, kind: Kind, label: string, extra: string[] = 
   mkdirSync(dir, { recursive: true });
   const boot = join(dir, 'boot');
   const tmp = join(dir, 'tmp');
-  const conf = oursConf(s.repo, dir, kind);
+  const conf = oursConf(s.repo, dir, kind, s.modules);
   const args = [
     'initramfs',
     `--config=${conf}`,
@@ -86,31 +94,32 @@ export function ours(s: OursSetup, kind: Kind, label: string, extra: string[] = 
     reset: () => {
       rmSync(boot, { recursive: true, force: true });
       rmSync(tmp, { recursive: true, force: true });
+      if (!s.keepSegments) rmSync(join(s.cachedir, 'segments'), { recursive: true, force: true });
       mkdirSync(boot, { recursive: true });
       mkdirSync(tmp, { recursive: true });
     },
   };
 }
 
-/** A private copy of /etc/initramfs-tools (mkinitramfs -d) with MODULES= set for the kind. */
-function mkinitramfsConfDir(dir: string, kind: Kind): string {
+/** A private copy of /etc/initramfs-tools (mkinitramfs -d) with MODULES= set for the kind (or an explicit list). */
+function mkinitramfsConfDir(dir: string, kind: Kind, modules?: readonly string[]): string {
   const conf = join(dir, 'initramfs-tools');
   rmSync(conf, { recursive: true, force: true });
   cpSync('/etc/initramfs-tools', conf, { recursive: true });
   const file = join(conf, 'initramfs.conf');
   let text = readFileSync(file, 'utf8');
-  const modules = kind === 'generic' ? 'most' : 'list';
-  text = /^MODULES=/m.test(text) ? text.replace(/^MODULES=.*$/m, `MODULES=${modules}`) : `${text}\nMODULES=${modules}\n`;
+  const mode = kind === 'generic' && !modules ? 'most' : 'list';
+  text = /^MODULES=/m.test(text) ? text.replace(/^MODULES=.*$/m, `MODULES=${mode}`) : `${text}\nMODULES=${mode}\n`;
   writeFileSync(file, text);
-  if (kind === 'minimal') writeFileSync(join(conf, 'modules'), MINIMAL_MODULES.join('\n') + '\n');
+  if (mode === 'list') writeFileSync(join(conf, 'modules'), (modules ?? MINIMAL_MODULES).join('\n') + '\n');
   return conf;
 }
 
-export function mkinitramfs(work: string, kv: string, kind: Kind): Invocation {
+export function mkinitramfs(work: string, kv: string, kind: Kind, modules?: readonly string[], label: string = kind): Invocation {
   if (!existsSync('/usr/sbin/mkinitramfs')) throw new Error('mkinitramfs is missing (apt-get install initramfs-tools)');
-  const dir = join(work, 'mkinitramfs', kind);
+  const dir = join(work, 'mkinitramfs', label);
   mkdirSync(dir, { recursive: true });
-  const conf = mkinitramfsConfDir(dir, kind);
+  const conf = mkinitramfsConfDir(dir, kind, modules);
   const out = join(dir, 'initrd.img');
   return {
     tool: 'mkinitramfs',
@@ -145,6 +154,26 @@ export function dracut(work: string, kv: string, kind: Kind): Invocation {
     tool: 'dracut',
     cmd: 'dracut',
     args,
+    image: () => out,
+    reset: () => rmSync(out, { force: true }),
+  };
+}
+
+/**
+ * Debian's tiny-initramfs (mktirfs from tiny-initramfs-core): a minimal C init that mounts a
+ * plain root and nothing else; the anchor for the smallest and fastest possible boot. Its own
+ * default compression (gzip -9), no automatic module detection (the bench host is not the guest),
+ * the minimal modules named, no microcode.
+ */
+export function tinyInitramfs(work: string, kv: string): Invocation {
+  if (!existsSync('/usr/sbin/mktirfs')) throw new Error('mktirfs is missing (apt-get install tiny-initramfs-core)');
+  const dir = join(work, 'tiny-initramfs');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, 'initrd.img');
+  return {
+    tool: 'tiny-initramfs',
+    cmd: 'mktirfs',
+    args: ['-o', out, '--auto-modules=no', `--include-modules=${MINIMAL_MODULES.join(',')}`, '--microcode=no', kv],
     image: () => out,
     reset: () => rmSync(out, { force: true }),
   };

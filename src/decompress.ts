@@ -1,7 +1,10 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { decompress as zstdDecompress } from '@mongodb-js/zstd';
-import lzma from 'lzma-native';
+import { zstdBinding } from './image/zstd-binding.js';
+import type lzmaNative from 'lzma-native';
+import { createRequire } from 'node:module';
+// Required on use: loading it at start-up costs every build, and only some need it (measured, issue 17).
+const lzmaLib = () => createRequire(import.meta.url)('lzma-native') as typeof lzmaNative;
 
 /**
  * The one place compressed data is read in-process: module files (.ko.zst/.xz/.gz), firmware and
@@ -16,14 +19,14 @@ const gunzipAsync = promisify(gunzip);
 function lzmaDecompress(data: Buffer): Promise<Buffer> {
   // lzma-native's auto decoder reads .xz and legacy .lzma alike.
   return new Promise((resolve, reject) => {
-    lzma.decompress(data, (result, err) => (err || !result ? reject(err ?? new Error('no output')) : resolve(result)));
+    lzmaLib().decompress(data, (result, err) => (err || !result ? reject(err ?? new Error('no output')) : resolve(result)));
   });
 }
 
 export async function decompress(kind: InProcessCompression, data: Buffer): Promise<Buffer> {
   switch (kind) {
     case 'zstd':
-      return zstdDecompress(data);
+      return zstdBinding().decompress(data);
     case 'xz':
     case 'lzma':
       return lzmaDecompress(data);

@@ -15,7 +15,11 @@ export async function runBuild(command: CommandName, opts: Record<string, unknow
   try {
     holdBootDir(ctx);
     warnUntrustedInputs(ctx);
-    await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command, { kernelSources: ctx.settings.KERNEL_SOURCES }));
+    // performance.now() counts from process start: what came before the first stage is start-up.
+    const startupMs = performance.now();
+    const timings = await runPipeline(ctx, ctx.dryRun ? dryRunStagesFor(command) : stagesFor(command, { kernelSources: ctx.settings.KERNEL_SOURCES }));
+    const stagesMs = timings.reduce((n, t) => n + t.ms, 0);
+    ctx.log.debug(`timing: start-up=${Math.round(startupMs)}ms stages=${Math.round(stagesMs)}ms`, 2);
   } finally {
     await runCleanups(ctx);
   }

@@ -1,12 +1,14 @@
 import { createGzip } from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { execa } from 'execa';
-import lzma from 'lzma-native';
+import type lzmaNative from 'lzma-native';
 import { createRequire } from 'node:module';
 import { GkError } from '../errors.js';
+import { zstdBinding } from './zstd-binding.js';
 import { haveCommand } from '../exec.js';
 import type { KernelConfig } from '../kernel/kconfig.js';
+// Required on use: loading it at start-up costs every build, and only some need it (measured, issue 17).
+const lzmaLib = () => createRequire(import.meta.url)('lzma-native') as typeof lzmaNative;
 
 /**
  * The initramfs compressors the kernel can unpack. zstd, xz, lzma and gzip run in-process
@@ -100,15 +102,17 @@ export async function compressStream(choice: CompressorChoice, input: Readable, 
       return pipeline(input, createGzip({ level: choice.level }), out, { end: false });
     case 'xz':
       // The kernel's XZ decoder verifies CRC32 only: CRC64 (xz's default) would be rejected.
-      return pipeline(input, lzma.createCompressor({ preset: choice.level, check: lzma.CHECK_CRC32 }), out, { end: false });
+      return pipeline(input, lzmaLib().createCompressor({ preset: choice.level, check: lzmaLib().CHECK_CRC32 }), out, { end: false });
     case 'lzma':
-      return pipeline(input, lzma.createStream('aloneEncoder', { preset: choice.level }), out, { end: false });
+      return pipeline(input, lzmaLib().createStream('aloneEncoder', { preset: choice.level }), out, { end: false });
     case 'bzip2':
     case 'lz4':
     case 'lzo': {
       const tool = COMPRESSORS[choice.name].tool!;
       // lz4: the kernel reads only the legacy frame format (-l).
       const args = choice.name === 'lz4' ? ['-l', `-${choice.level}`, '-c'] : [`-${choice.level}`, '-c'];
+      // Loaded here, on the rare path: execa's module graph costs a fifth of a second at start-up.
+      const { execa } = await import('execa');
       const child = execa(tool, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false } });
       const feed = pipeline(input, child.stdin!);
       const drain = pipeline(child.stdout!, out, { end: false });
@@ -120,15 +124,7 @@ export async function compressStream(choice: CompressorChoice, input: Readable, 
   }
 }
 
-/**
- * zstd through @mongodb-js/zstd, whose binding takes whole buffers: one frame per segment.
- * The package's JS wrapper (1.2.2) calls the binding without the level, so every level came out as
- * zstd's default 3; its native binding takes the level, so it is called directly.
- */
-const zstdBinding = createRequire(import.meta.url)('@mongodb-js/zstd/bindings') as {
-  compress(data: Buffer, level: number): Promise<Buffer>;
-};
-
+/** zstd through @mongodb-js/zstd's native binding, which takes whole buffers: one frame per segment. */
 export function zstdFrame(data: Buffer, level: number): Promise<Buffer> {
-  return zstdBinding.compress(data, level);
+  return zstdBinding().compress(data, level);
 }

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { decompress as decompressInProcess } from '../decompress.js';
 import { GkError } from '../errors.js';
 import type { CompressorName } from './compressors.js';
@@ -84,6 +83,7 @@ export async function decompress(kind: CompressorName, data: Buffer, what: strin
         return await decompressInProcess(kind, data);
       default: {
         const tool = kind === 'lz4' ? 'lz4' : kind === 'lzo' ? 'lzop' : 'bzip2';
+        const { execa } = await import('execa'); // loaded on the rare path only (start-up cost)
         const res = await execa(tool, ['-d', '-c'], { input: data, encoding: 'buffer', reject: false });
         if (res.exitCode !== 0) throw new Error(String(res.stderr));
         return Buffer.from(res.stdout as Uint8Array);

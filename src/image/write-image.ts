@@ -1,7 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { cpioArchive, entryDataSize, segmentEntries } from './cpio-writer.js';
+import { availableParallelism } from 'node:os';
+import { cpioArchive, cpioBuffer, entryDataSize, segmentEntries } from './cpio-writer.js';
+import { SegmentStore, type CacheStats, type SegmentCache } from './segment-cache.js';
 import { compressStream, zstdFrame, type CompressorChoice } from './compressors.js';
 import type { ImageEntry, ImageTree } from './image-tree.js';
 
@@ -16,6 +18,8 @@ export interface WriteImageOptions {
    * compressed at once and memory stays bounded; the kernel unpacks concatenated archives.
    */
   segmentBytes?: number;
+  /** Reuse compressed zstd segments of earlier builds (src/image/segment-cache.ts). */
+  segmentCache?: SegmentCache;
   /** Called as archive bytes are produced (before compression), with the expected total. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
@@ -23,6 +27,14 @@ export interface WriteImageOptions {
 export interface WrittenImage {
   bytes: number;
   uncompressedBytes: number;
+  /** zstd: how many frames, and what the segment cache gave. */
+  segments?: number;
+  cache?: CacheStats;
+}
+
+interface SegmentsWritten {
+  segments: number;
+  cache?: CacheStats;
 }
 
 // 8 MiB: two segments in flight at level 9 keep an --all-ramdisk-modules build (4023 modules) at
@@ -37,7 +49,7 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
   let writeError: Error | undefined;
   out.on('error', (e) => (writeError = e));
   let uncompressed = 0;
-  let ino = 1;
+  let zstd: SegmentsWritten | undefined;
   // The archive's size is its data plus headers; data dominates, so that is the total shown.
   const entries = tree.sorted();
   let total = 0;
@@ -61,17 +73,16 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
   try {
     if (opts.early && opts.early.size > 0) {
       const earlyEntries = opts.early.sorted();
-      await compressStream({ name: 'none', level: 0 }, counted(cpioArchive(earlyEntries, { mtime: opts.mtime, firstIno: ino })), out);
-      ino += earlyEntries.length;
+      await compressStream({ name: 'none', level: 0 }, counted(cpioArchive(earlyEntries, { mtime: opts.mtime })), out);
     }
     if (opts.compressor.name === 'zstd') {
       const count = (n: number) => {
         uncompressed += n;
         report();
       };
-      await writeZstdSegments(entries, opts, (buf) => writeChunk(out, buf), count, ino);
+      zstd = await writeZstdSegments(entries, opts, (buf) => writeChunk(out, buf), count);
     } else {
-      await compressStream(opts.compressor, counted(cpioArchive(entries, { mtime: opts.mtime, firstIno: ino })), out);
+      await compressStream(opts.compressor, counted(cpioArchive(entries, { mtime: opts.mtime })), out);
     }
     out.end();
     await outDone;
@@ -80,7 +91,7 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
     throw writeError ?? err;
   }
   if (writeError) throw writeError;
-  return { bytes: out.bytesWritten, uncompressedBytes: uncompressed };
+  return { bytes: out.bytesWritten, uncompressedBytes: uncompressed, ...zstd };
 }
 
 async function writeZstdSegments(
@@ -88,27 +99,32 @@ async function writeZstdSegments(
   opts: WriteImageOptions,
   write: (b: Buffer) => Promise<void>,
   count: (n: number) => void,
-  firstIno: number,
-): Promise<void> {
+): Promise<SegmentsWritten> {
   const segments = await segmentEntries(entries, opts.segmentBytes ?? DEFAULT_SEGMENT);
-  let ino = firstIno;
-  // Compress segment k+1 while segment k is being written: two cores, two frames in flight.
-  let pending: Promise<Buffer> | undefined;
+  const level = opts.compressor.level;
+  const store = opts.segmentCache ? new SegmentStore(opts.segmentCache, 'zstd', level) : undefined;
+  // As many frames in flight as there are cores (at least two): the main thread packs segment
+  // k+1 while the libuv pool compresses the ones before it. Frames are written in order.
+  const inFlight = Math.max(2, Math.min(availableParallelism(), 4));
+  const queue: Array<Promise<Buffer>> = [];
   for (const seg of segments) {
-    const raw = await collect(cpioArchive(seg, { mtime: opts.mtime, firstIno: ino }));
-    ino += seg.length;
+    const raw = await cpioBuffer(seg, { mtime: opts.mtime });
     count(raw.length);
-    const next = zstdFrame(raw, opts.compressor.level);
-    if (pending) await write(await pending);
-    pending = next;
+    const key = store?.key(raw);
+    const cached = key ? store!.get(key) : undefined;
+    const frame = cached
+      ? Promise.resolve(cached)
+      : zstdFrame(raw, level).then((f) => {
+          if (key) store!.put(key, f);
+          return f;
+        });
+    frame.catch(() => undefined); // awaited in order below; a later frame failing first must not go unhandled
+    queue.push(frame);
+    while (queue.length >= inFlight) await write(await queue.shift()!);
   }
-  if (pending) await write(await pending);
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
+  while (queue.length > 0) await write(await queue.shift()!);
+  store?.prune();
+  return { segments: segments.length, cache: store?.stats };
 }
 
 function writeChunk(out: NodeJS.WritableStream, buf: Buffer): Promise<void> {

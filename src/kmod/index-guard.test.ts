@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync,
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeModuleTree, REAL_MODULE_DIR, type ModuleTreeFixture } from '../kmod/test-fixtures.js';
-import { requireCurrentIndex } from './index-guard.js';
+import { requireCurrentIndex, requireSelectedIndexed } from './index-guard.js';
+import { parseModulesDep } from './modules-dep.js';
 import { countModuleFiles } from '../../test/debian-kernel.js';
 
 let fixture: ModuleTreeFixture;
@@ -54,5 +55,19 @@ describe('module index guard', () => {
     await expect(requireCurrentIndex(dir, fixture.kv, prefix, 'none')).rejects.toThrow(/modules\.dep is empty although \d+ module files/);
     rmSync(join(dir, 'modules.dep'));
     await expect(requireCurrentIndex(dir, fixture.kv, prefix, 'none')).rejects.toThrow(/modules\.dep is missing although/);
+  });
+
+  it('takes the fast path on a tree no directory of which changed, and still catches a selected module rewritten in place', async () => {
+    const { dir, prefix } = copy();
+    const rels = parseModulesDep(readFileSync(join(dir, 'modules.dep'), 'utf8')).map((e) => e.relPath);
+    const target = join(dir, rels[0]!);
+    // Rewritten in place (as `cp` over it does): the directory's mtime does not move.
+    const parent = statSync(join(target, '..'));
+    writeFileSync(target, readFileSync(target));
+    utimesSync(join(target, '..'), parent.atime, parent.mtime);
+    await expect(requireCurrentIndex(dir, fixture.kv, prefix, 'none')).resolves.toMatchObject({ unindexed: [], olderThanModules: false });
+    expect(() => requireSelectedIndexed(dir, fixture.kv, prefix, rels)).toThrow(new RegExp(`is older than ${rels[0]!.replace(/[.]/g, '\\.')}, installed since: the module index is stale`));
+    expect(() => requireSelectedIndexed(dir, fixture.kv, prefix, ['kernel/none/such.ko'])).toThrow(/lists kernel\/none\/such\.ko, which is not installed/);
+    expect(() => requireSelectedIndexed(REAL_MODULE_DIR, fixture.kv, '', rels)).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { extract, type Header } from 'tar-stream';
+import { createRequire } from 'node:module';
+import type { Header } from 'tar-stream';
 import { GkError } from '../errors.js';
 import { decompress, detectCompression } from '../image/read-image.js';
 
@@ -36,7 +37,7 @@ export async function readTarArchive(path: string): Promise<ReadMember[]> {
   }
   const members: ReadMember[] = [];
   try {
-    const ex = extract();
+    const ex = (createRequire(import.meta.url)('tar-stream') as typeof import('tar-stream')).extract();
     Readable.from([plain]).pipe(ex as unknown as NodeJS.WritableStream);
     for await (const entry of ex) {
       const chunks: Buffer[] = [];

@@ -3,7 +3,10 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack, type Header, type Pack } from 'tar-stream';
+import { createRequire } from 'node:module';
+import type { Header, Pack } from 'tar-stream';
+// Required on use: loading it at start-up costs every build, and only some need it (measured, issue 17).
+const tarStreamLib = () => createRequire(import.meta.url)('tar-stream') as typeof import('tar-stream');
 import { GkError } from '../errors.js';
 import { haveCommand } from '../exec.js';
 import { COMPRESSORS, compressStream, zstdFrame, type CompressorChoice, type CompressorName } from '../image/compressors.js';
@@ -74,7 +77,7 @@ function headerOf(m: TarMember, epoch: number | undefined): Partial<Header> & { 
 
 /** The tar stream of `members`, in their order; a file is read from disk as it is packed. */
 export function tarStream(members: AsyncIterable<TarMember> | Iterable<TarMember>, epoch: number | undefined): Readable {
-  const p = pack();
+  const p = tarStreamLib().pack();
   // Its errors reach the reader through the iterator below; an 'error' event nobody hears would crash.
   p.on('error', () => undefined);
   void (async () => {

@@ -10,7 +10,7 @@ import { builtInCompressionSymbol, builtInInitramfsConfig, integratesInitramfs, 
 import { KernelConfig } from '../kernel/kconfig.js';
 import { kernelMake, kernelTree } from '../kernel/kernel-make.js';
 import { stripKernelImage } from '../kernel/strip-kernel.js';
-import { imageMtime } from './assemble.js';
+import { kernelImageMtime } from './assemble.js';
 
 /**
  * --integrated-initramfs (`all`): the image just assembled is written again as a plain newc cpio
@@ -33,7 +33,7 @@ export const kernelIntegrateInitramfsStage: Stage = {
 
     // In the output dir, not the temp dir: the tree's .config names it, and a later make there must find it.
     const cpio = join(tree.outputDir, 'tsgk-initramfs.cpio');
-    const written = await writeImage(image, cpio, { compressor: { name: 'none', level: 0 }, mtime: imageMtime() });
+    const written = await writeImage(image, cpio, { compressor: { name: 'none', level: 0 }, mtime: kernelImageMtime(kernel) });
 
     const configPath = kernel.configPath;
     await writeFile(configPath, builtInInitramfsConfig(await readFile(configPath, 'utf8'), cpio, built.compressor));

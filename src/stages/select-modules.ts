@@ -10,6 +10,7 @@ import { modprobeSourceDirs } from '../kmod/host-modprobe-conf.js';
 import { enabledFeatures } from '../features/registry.js';
 import { hostOnlyModules } from '../hostonly/host-only.js';
 import { checkExplicitModules } from '../kmod/requested-modules.js';
+import { requireSelectedIndexed } from '../kmod/index-guard.js';
 import { imageCarriesModules } from './resolve-kernel.js';
 import { mountTimeNeedsOf } from '../kmod/mount-time-modules.js';
 
@@ -52,6 +53,7 @@ export const selectModulesStage: Stage = {
     const extra = [...mountNeeds.values()].flat();
     if (extra.length > 0) plan = resolveModules(index, [...requested, ...extra]);
     checkExplicitModules(ctx.moduleGroupOverrides, plan.missing, kernel.moduleDir);
+    requireSelectedIndexed(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, plan.modules.map((m) => m.relPath));
     const shipped = ctx.settings.HOSTONLY ? new Set<string>() : shippedOnly(ctx, groupsText);
     const quiet = plan.missing.filter((m) => shipped.has(m));
     if (quiet.length) ctx.log.debug(`not built by this kernel, left out (shipped module groups): ${quiet.join(' ')}`, 2);
