@@ -85,7 +85,8 @@ export function kernelToolchain(s: ToolchainSettings): KernelToolchain {
   const compiler = ccWords.at(-1) ?? `${cross?.prefix ?? ''}gcc`;
   const named = TOOL_VARS.map(([key]) => s[key].trim().split(/\s+/)[0] ?? '').filter(Boolean);
   const make = s.KERNEL_MAKE.trim() || 'make';
-  const programs = [...new Set([...named, ...(ccWords.length ? [] : [compiler]), make])].filter((p) => p !== 'make');
+  // The host's own gcc and make are left to the build prerequisites check, which names their packages.
+  const programs = [...new Set([...named, ...(ccWords.length || !cross ? [] : [compiler]), make])].filter((p) => p !== 'make');
   const strip = s.KERNEL_STRIP.trim() ? s.KERNEL_STRIP.trim().split(/\s+/) : [`${cross?.prefix ?? ''}strip`];
   return { make, vars, compiler, programs, strip, ...(cross ? { cross } : {}) };
 }

@@ -239,9 +239,15 @@ function privateToolCache(root: string): { cache: string; kmodEntry: string } {
   const cache = join(root, 'cache');
   mkdirSync(join(cache, 'gkbuild'), { recursive: true });
   for (const name of ['kmod', 'zstd', 'xz', 'zlib']) execFileSync('cp', ['-a', join(TEST_CACHEDIR, 'gkbuild', name), join(cache, 'gkbuild', name)]);
-  const keys = readdirSync(join(cache, 'gkbuild/kmod')).filter((k) => !k.startsWith('.'));
-  if (keys.length !== 1) throw new Error(`expected one cached kmod in ${TEST_CACHEDIR}, found ${keys.length}`);
-  return { cache, kmodEntry: join(cache, 'gkbuild/kmod', keys[0]!) };
+  // A cache kept across recipe changes holds older kmod builds too: the global set-up built the
+  // current one last, so the newest entry is the one this run will look up.
+  const kmodDir = join(cache, 'gkbuild/kmod');
+  const builtAt = (k: string) => String((JSON.parse(readFileSync(join(kmodDir, k, 'meta.json'), 'utf8')) as { builtAt?: string }).builtAt ?? '');
+  const keys = readdirSync(kmodDir).filter((k) => !k.startsWith('.') && existsSync(join(kmodDir, k, 'meta.json')));
+  if (keys.length === 0) throw new Error(`expected a cached kmod in ${TEST_CACHEDIR}`);
+  const newest = keys.sort((a, b) => builtAt(a).localeCompare(builtAt(b))).at(-1)!;
+  for (const old of keys) if (old !== newest) rmSync(join(kmodDir, old), { recursive: true });
+  return { cache, kmodEntry: join(kmodDir, newest) };
 }
 
 describe('the image\'s contents come only from where they should', () => {
