@@ -43,11 +43,11 @@ describe('command-line options', () => {
 
   it("accepts genkernel's not-offered flags, to be reported rather than refused", () => {
     const cmd = addTableOptions(new Command('initramfs').exitOverride());
-    cmd.parse(['--nfs', '--utils-cc=distcc', '--no-splash'], { from: 'user' });
+    cmd.parse(['--nfs', '--bootconfig=extra.conf', '--no-splash'], { from: 'user' });
     expect(notOfferedFlags(cmd.opts()).map((f) => [f.flag, f.value])).toEqual([
-      ['utils-cc', 'distcc'],
       ['nfs', true],
       ['splash', false],
+      ['bootconfig', 'extra.conf'],
     ]);
   });
 

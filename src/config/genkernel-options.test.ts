@@ -60,9 +60,9 @@ describe("genkernel's options, accounted for", () => {
     expect(isInert(nfs, 'no')).toBe(true);
     expect(isInert(nfs, false)).toBe(true);
     expect(isInert(nfs, 'yes')).toBe(false);
-    const cc = GENKERNEL_ONLY.find((g) => g.key === 'UTILS_CC')!;
-    expect(isInert(cc, 'gcc')).toBe(true);
-    expect(isInert(cc, 'distcc gcc')).toBe(false);
+    const cxx = GENKERNEL_ONLY.find((g) => g.key === 'KERNEL_CXX')!;
+    expect(isInert(cxx, 'g++')).toBe(true);
+    expect(isInert(cxx, 'clang++')).toBe(false);
   });
 
   it('suggests the closest known key for a typo, and nothing for a stranger', () => {

@@ -34,12 +34,6 @@ const notOffered = (key: string | undefined, flags: string[], kind: 'bool' | 'st
   inert,
 });
 
-/** genkernel's toolchain settings and the tool each names by default. */
-const TOOLS: ReadonlyArray<[string, string]> = [
-  ['as', 'as'], ['ar', 'ar'], ['cc', 'gcc'], ['cxx', 'g++'], ['cflags', ''], ['ld', 'ld'], ['make', 'make'], ['nm', 'nm'],
-  ['objcopy', 'objcopy'], ['objdump', 'objdump'], ['ranlib', 'ranlib'], ['readelf', 'readelf'], ['strip', 'strip'],
-];
-
 export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   // Conf-only keys that keep their genkernel meaning.
   { key: 'NOCOLOR', kind: 'bool', status: 'works', note: 'true turns colour off (the inverse of USECOLOR / --color)', feeds: { key: 'USECOLOR', invert: true } },
@@ -55,10 +49,6 @@ export const GENKERNEL_ONLY: readonly GenkernelOnlySpec[] = [
   // Toolchain: KERNEL_<tool> with a flag are table rows; these two have no kernel make variable.
   notOffered('KERNEL_CXX', [], 'string', 'the kernel is C: its make takes no C++ compiler (HOSTCXX for host tools is left to make)', ['', 'g++']),
   notOffered('KERNEL_CFLAGS', [], 'string', "not passed to the kernel's make; put KCFLAGS=... into MAKEOPTS", ['']),
-  // The static tools (busybox, kmod) are cached per host compiler identity and shared by every build.
-  ...TOOLS.map(([t, usual]) =>
-    notOffered(`UTILS_${t.toUpperCase()}`, [`utils-${t}`], 'string', "the static tools (busybox, kmod) are built once with the host's cc and cached under its `cc --version`; another toolchain for them is not offered", ['', usual]),
-  ),
   notOffered('CHOST', [], 'string', 'use --cross-compile=TRIPLET for the kernel; the initramfs tools are built for this machine', ['']),
   // Steps around the build.
   notOffered('SANDBOX', ['sandbox'], 'bool', "tsgenkernel runs no ebuild-style builds under Portage's sandbox; nothing to turn on or off", ['*']),

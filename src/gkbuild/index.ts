@@ -7,7 +7,8 @@ import { compilerIdentity } from './compiler.js';
 import { loadManifest, verifiedDistfile } from './manifest.js';
 import { defaultRecipeSources, fetchScriptPath } from './paths.js';
 import { loadRecipe, resolveOrder } from './recipe.js';
-import { CC, RUNNER_IDENTITY, runRecipe } from './runner.js';
+import { RUNNER_IDENTITY, runRecipe } from './runner.js';
+import { utilsToolchain, type UtilsToolchain } from './utils-toolchain.js';
 import type { BuiltTool, Recipe, RecipeSources } from './types.js';
 
 export type { BuiltTool } from './types.js';
@@ -48,7 +49,8 @@ export async function ensureTools(
   }
   const manifest = loadManifest(sources.manifestPath);
   const recipes = resolveOrder((n) => loadRecipe(sources, manifest, n), names);
-  const compiler = await compilerIdentity(CC);
+  const toolchain = utilsToolchain(ctx.settings);
+  const compiler = await compilerIdentity(toolchain.compilerProgram);
 
   const keys = new Map<string, string>();
   const configs = new Map<string, string>();
@@ -63,7 +65,7 @@ export async function ensureTools(
         sources: [r.distfile.sha256],
         config,
         compiler,
-        runner: RUNNER_IDENTITY,
+        runner: RUNNER_IDENTITY + toolchain.identity,
         depends: Object.fromEntries(r.depends.map((d) => [d, keyOf(keys, d)])),
       }),
     );
@@ -84,7 +86,7 @@ export async function ensureTools(
         // Dependencies one after another: each build already uses every core through MAKEOPTS.
         const deps: BuiltTool[] = [];
         for (const d of r.depends) deps.push(await obtain(byName.get(d)!));
-        return build(ctx, cache, r, key, configs.get(r.name), deps);
+        return build(ctx, cache, r, key, configs.get(r.name), deps, toolchain);
       })();
       obtained.set(r.name, p);
     }
@@ -113,6 +115,7 @@ async function build(
   key: string,
   config: string | undefined,
   deps: BuiltTool[],
+  toolchain: UtilsToolchain,
 ): Promise<BuiltTool> {
   const started = Date.now();
   const distfilePath = await verifiedDistfile(ctx.paths.distdir, recipe.distfile, fetchScriptPath());
@@ -128,6 +131,7 @@ async function build(
       workdir: join(ctx.paths.tmp, 'gkbuild', recipe.name),
       destdir: staging.root,
       logPath: cache.logPath(recipe.name, key),
+      toolchain,
     });
   } catch (err) {
     cache.discard(staging);

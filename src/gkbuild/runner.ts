@@ -1,11 +1,13 @@
-import { cpSync, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BuildContext } from '../context.js';
 import { GkError } from '../errors.js';
 import { run } from '../exec.js';
+import { findHostTool } from '../path-lookup.js';
 import { dynamicExecutables } from './elf-static.js';
 import type { BuiltTool, Recipe } from './types.js';
+import type { UtilsToolchain } from './utils-toolchain.js';
 
 export const CC = 'cc';
 export const CFLAGS = '-Os';
@@ -54,6 +56,8 @@ export interface BuildInputs {
   workdir: string;
   destdir: string;
   logPath: string;
+  /** --utils-*: the compiler, flags and binutils the recipe runs with. */
+  toolchain: UtilsToolchain;
 }
 
 /** First path component of the tarball's first member: the tree src_unpack creates. */
@@ -78,16 +82,27 @@ export async function runRecipe(ctx: BuildContext, b: BuildInputs): Promise<void
   mkdirSync(tmp);
   for (const dep of b.deps) cpSync(dep.root, broot, { recursive: true, verbatimSymlinks: true });
 
+  // --utils-make: that program is `make` for the recipe, found first on its PATH.
+  let path = PATH;
+  if (b.toolchain.make) {
+    const shim = join(b.workdir, 'utils-make');
+    mkdirSync(shim);
+    const program = b.toolchain.make.includes('/') ? b.toolchain.make : await findHostTool(b.toolchain.make, PATH.split(':'));
+    if (!program) throw new GkError(`--utils-make=${b.toolchain.make} is not in ${PATH}`, 'give its full path, or install it');
+    symlinkSync(program, join(shim, 'make'));
+    path = `${shim}:${PATH}`;
+  }
   const env: Record<string, string> = {
-    PATH,
+    PATH: path,
     HOME: b.workdir,
     TMPDIR: tmp,
     LC_ALL: 'C',
     TZ: 'UTC',
     PN: recipe.name,
     PV: recipe.version,
-    CC,
-    CFLAGS,
+    CC: b.toolchain.cc,
+    CFLAGS: b.toolchain.cflags,
+    ...b.toolchain.env,
     MAKEOPTS: ctx.settings.MAKEOPTS || `-j${availableParallelism()}`,
     WORKDIR: b.workdir,
     S: join(b.workdir, await topDirOf(b.distfilePath)),

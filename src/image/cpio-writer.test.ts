@@ -49,12 +49,12 @@ describe('newc archives', () => {
   it('reads back with an independent decoder: names, types, modes, mtime, data, link targets', async () => {
     const seen = await extractAll(await cpioBuffer(entries, { mtime: 1700000000 }));
     expect(seen.map((e) => e.name)).toEqual(['etc', 'etc/initrd.defaults', 'etc/odd', 'sbin', 'lib/modules/6.1.0/kernel/fs/ext4/ext4.ko']);
-    expect(seen[0].mode).toBe(0o40755);
-    expect(seen[1]).toMatchObject({ mode: 0o100644, data: 'GK_A=1\n', mtime: 1700000000 });
-    expect(seen[2]).toMatchObject({ mode: 0o100600, data: 'abc' });
-    expect(seen[3].mode & 0o170000).toBe(0o120000);
-    expect(seen[3].linkname ?? seen[3].data).toBe('bin');
-    expect(seen[4].data).toBe(Buffer.alloc(5000, 7).toString());
+    expect(seen[0]!.mode).toBe(0o40755);
+    expect(seen[1]!).toMatchObject({ mode: 0o100644, data: 'GK_A=1\n', mtime: 1700000000 });
+    expect(seen[2]!).toMatchObject({ mode: 0o100600, data: 'abc' });
+    expect(seen[3]!.mode & 0o170000).toBe(0o120000);
+    expect(seen[3]!.linkname ?? seen[3]!.data).toBe('bin');
+    expect(seen[4]!.data).toBe(Buffer.alloc(5000, 7).toString());
   });
 
   it('is the same bytes for the same entries and mtime', async () => {

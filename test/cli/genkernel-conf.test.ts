@@ -74,10 +74,10 @@ describe("genkernel's own genkernel.conf", () => {
   it('says which genkernel settings are not offered, apart from unknown keys', () => {
     const conf = join(work, 'mixed.conf');
     writeFileSync(conf, `${readFileSync(EDITED, 'utf8')}\nNFS="yes"\nSYMLNK="yes"\n`);
-    const r = runCli(['check', `--config=${conf}`, `--kernel-version=${TEST_KV}`, '--no-install', `--tmpdir=${join(work, 'tmp')}`, '--nfs', '--utils-cc=distcc']);
+    const r = runCli(['check', `--config=${conf}`, `--kernel-version=${TEST_KV}`, '--no-install', `--tmpdir=${join(work, 'tmp')}`, '--nfs', '--bootconfig=extra.conf']);
     expect(r.stdout).toMatch(/^warn not offered: .*mixed\.conf:\d+: NFS="yes": genkernel feature not offered by tsgenkernel \(no NFS root\); ignored$/m);
     expect(r.stdout).toMatch(/^warn not offered: command line: --nfs: genkernel feature not offered/m);
-    expect(r.stdout).toMatch(/^warn not offered: command line: --utils-cc=distcc: genkernel feature not offered/m);
+    expect(r.stdout).toMatch(/^warn not offered: command line: --bootconfig=extra.conf: genkernel feature not offered/m);
     expect(r.stderr).toMatch(/unknown key SYMLNK is ignored; did you mean SYMLINK\?/);
   });
 });
