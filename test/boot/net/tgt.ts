@@ -26,7 +26,8 @@ export interface Tgt {
 export async function startTgt(spec: TgtSpec): Promise<Tgt> {
   const port = await freePort();
   // The control socket number keeps this tgtd apart from any other on the machine.
-  const control = String(10_000 + (process.pid % 50_000));
+  // tgtadm takes 0..32767.
+  const control = String(10_000 + (process.pid % 20_000));
   const child: ChildProcess = spawn('tgtd', ['-f', '-C', control, '--iscsi', `portal=127.0.0.1:${port}`], { stdio: 'ignore' });
   const adm = (...args: string[]) => execFileSync('tgtadm', ['-C', control, '--lld', 'iscsi', ...args], { stdio: 'pipe' });
   // tgtd makes its control socket shortly after it starts.
