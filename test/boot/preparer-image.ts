@@ -19,15 +19,16 @@ export interface PreparerSpec {
   kv: string;
   /** The preparer script, installed as /init. */
   script: string;
-  /** Shell assignments for /prepare.env (values single-quoted: plain words only). */
-  env: Record<string, string | number>;
+  /** Shell assignments for /prepare.env (values single-quoted: plain words only), or its text. */
+  env: Record<string, string | number> | string;
   /** [host path, path in the image]. */
-  tools: Array<[string, string]>;
-  modules: string[];
+  tools: ReadonlyArray<readonly [string, string]>;
+  modules: readonly string[];
 }
 
 /** /prepare.env's text. */
 export function prepareEnvText(env: PreparerSpec['env']): string {
+  if (typeof env === 'string') return env;
   return Object.entries(env).map(([k, v]) => `${k}='${v}'\n`).join('');
 }
 

@@ -9,18 +9,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImageTree } from '../../../src/image/image-tree.js';
-import { writeImage } from '../../../src/image/write-image.js';
-import { addHostBinary } from '../../../src/elf/add-host-binary.js';
 import { INITRAMFS_LVM_CONF } from '../../../src/features/lvm.js';
-import { loadModuleIndex, resolveModules } from '../../../src/kmod/resolver.js';
+import { PREPARER_LIB_SH, preparerImage, writePreparer } from '../preparer-image.js';
 import { bootImage } from '../qemu.js';
 import { ROOT_DISK_INIT, type BootFixture } from '../fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PREPARE_SCRIPT = join(HERE, 'prepare.sh');
 /** The start every preparer /init shares (fail, step, early mounts, /prepare.env). */
-export const PREPARER_LIB = join(HERE, '..', 'preparer-lib.sh');
 
 /** Everything the scenarios need to know about the prepared disks. */
 export const STORAGE = {
@@ -114,29 +110,15 @@ export interface PreparerSpec {
   modules: readonly string[];
 }
 
-/** A preparer initramfs: uncompressed cpio, host kmod loading the distribution's plain .ko files. */
+/** A preparer initramfs (test/boot/preparer-image.ts) plus what the storage scenarios add: lvm.conf and the root content. */
 export async function buildPreparerImage(fx: BootFixture, dest: string, spec: PreparerSpec): Promise<void> {
-  const image = new ImageTree();
-  for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'mnt']) image.ensureDir(d);
-  image.addDevice('dev/console', 'chardev', 5, 1);
-  image.addFile('bin/busybox', '/bin/busybox', 0o755);
-  image.addFile('init', spec.script, 0o755);
-  image.addFile('preparer-lib.sh', PREPARER_LIB, 0o644);
-  image.addFile('prepare.env', Buffer.from(spec.env));
+  const image = await preparerImage({ kv: fx.kv, ...spec });
   image.addFile('etc/lvm/lvm.conf', Buffer.from(INITRAMFS_LVM_CONF));
-  for (const [host, inImage] of spec.tools) await addHostBinary(image, host, inImage);
-  const moduleDir = `/lib/modules/${fx.kv}`;
-  const plan = resolveModules(await loadModuleIndex(moduleDir, { modprobeDirs: [] }), spec.modules);
-  if (plan.missing.length > 0) throw new Error(`preparer: modules not found: ${plan.missing.join(' ')}`);
-  for (const m of plan.modules) image.addFile(`lib/modules/${fx.kv}/${m.relPath}`, join(moduleDir, m.relPath));
-  for (const f of ['modules.dep', 'modules.dep.bin', 'modules.alias.bin', 'modules.softdep', 'modules.symbols.bin', 'modules.builtin.bin', 'modules.builtin.alias.bin']) {
-    if (existsSync(join(moduleDir, f))) image.addFile(`lib/modules/${fx.kv}/${f}`, join(moduleDir, f));
-  }
   // The root content every scenario's filesystem gets: the boot fixture's root disk, as files.
   for (const d of ['bin', 'sbin', 'proc', 'sys', 'dev', 'run', 'tmp']) image.ensureDir(`rootfs/${d}`);
   image.addFile('rootfs/bin/busybox', '/bin/busybox', 0o755);
   image.addFile('rootfs/sbin/init', ROOT_DISK_INIT, 0o755);
-  await writeImage(image, dest, { compressor: { name: 'none', level: 0 }, mtime: 0 });
+  await writePreparer(image, dest);
 }
 
 const STORAGE_SPEC: PreparerSpec = { script: PREPARE_SCRIPT, env: prepareEnv(), tools: PREPARER_TOOLS, modules: PREPARER_MODULES };
@@ -158,7 +140,7 @@ export async function preparedDisks<N extends string>(fx: BootFixture, cacheName
   const names = Object.keys(layout) as N[];
   const h = createHash('sha256');
   h.update(readFileSync(spec.script));
-  h.update(readFileSync(PREPARER_LIB));
+  h.update(readFileSync(PREPARER_LIB_SH));
   h.update(spec.env);
   h.update(JSON.stringify(layout));
   h.update(readFileSync(ROOT_DISK_INIT));

@@ -15,7 +15,7 @@ import { TPM2_TOKEN } from '../../../src/features/tpm2.js';
 import { loadModuleIndex, resolveModules } from '../../../src/kmod/resolver.js';
 import { bootImage } from '../qemu.js';
 import { ROOT_DISK_INIT, type BootFixture } from '../fixture.js';
-import { PREPARER_LIB } from '../storage/disks.js';
+import { PREPARER_LIB_SH } from '../preparer-image.js';
 import { startSwtpm } from './swtpm.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +40,7 @@ async function buildPreparer(fx: BootFixture, dest: string): Promise<void> {
   image.addDevice('dev/console', 'chardev', 5, 1);
   image.addFile('bin/busybox', '/bin/busybox', 0o755);
   image.addFile('init', join(HERE, 'prepare.sh'), 0o755);
-  image.addFile('preparer-lib.sh', PREPARER_LIB, 0o644);
+  image.addFile('preparer-lib.sh', PREPARER_LIB_SH, 0o644);
   const env = { PASSPHRASE: TPM_DISK.passphrase, LUKS_LABEL: TPM_DISK.luksLabel, LUKS_UUID: TPM_DISK.luksUuid };
   image.addFile('prepare.env', Buffer.from(Object.entries(env).map(([k, v]) => `${k}='${v}'\n`).join('')));
   for (const [host, inImage, dlopened] of TOOLS) await addHostBinary(image, host, inImage, { dlopened });
