@@ -17,6 +17,8 @@ export interface Seen {
   'passphrase-prompts'?: string;
   'passphrase-pending'?: string;
   'cryptsetup-units'?: string;
+  /** NAME=/dev/dm-N for each device-mapper device. */
+  mapper?: string;
   root?: string;
   startup?: string;
 }
@@ -44,13 +46,26 @@ export interface DistroBoot extends BootResult {
  * device timeout fits in). On a loaded 2-core machine (load 15) the kernel and initramfs took
  * 45 s under TCG and the whole boot to multi-user 160 s; quiet, both take a fraction of that.
  */
+/** Our init's passphrase prompt (30-luks.sh). */
+const OUR_PROMPT = 'Enter passphrase for';
+
 const BOOT_TIMEOUT_MS = 420_000;
 
 /** Upper bound of one test: image build plus the boot. */
 export const DISTRO_TEST_TIMEOUT_MS = BOOT_TIMEOUT_MS + 180_000;
 
+export interface DistroBootOptions {
+  /** Type the disks' passphrase each time the initramfs prompts. */
+  passphrase?: boolean;
+  /** The initramfs's prompt (ours asks "Enter passphrase for …"; Debian's "Please unlock disk …"). */
+  prompt?: string;
+  /** How many prompts to answer (one per container the initramfs opens). */
+  prompts?: number;
+}
+
 /** Boots `disks`; the whole console goes to <scratch>/distro-<name>.log. */
-export async function bootDistro(fx: BootFixture, name: string, initramfs: string, disks: string[], append: string, opts: { passphrase?: boolean } = {}): Promise<DistroBoot> {
+export async function bootDistro(fx: BootFixture, name: string, initramfs: string, disks: string[], append: string, opts: DistroBootOptions = {}): Promise<DistroBoot> {
+  const answer = { after: opts.prompt ?? OUR_PROMPT, text: `${DISTRO.passphrase}\n` };
   const r = await bootImage({
     kernel: fx.kernel,
     initramfs,
@@ -59,7 +74,7 @@ export async function bootDistro(fx: BootFixture, name: string, initramfs: strin
     memoryMb: 1024,
     timeoutMs: BOOT_TIMEOUT_MS,
     // The initramfs asks once; a second prompt (the real system's) is left unanswered.
-    typeOn: opts.passphrase ? [{ after: 'Enter passphrase for', text: `${DISTRO.passphrase}\n` }] : undefined,
+    typeOn: opts.passphrase ? Array.from({ length: opts.prompts ?? 1 }, () => answer) : undefined,
   });
   writeFileSync(join(fx.scratch, `distro-${name}.log`), r.output);
   const report = r.output

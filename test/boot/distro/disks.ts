@@ -39,6 +39,18 @@ export const DISTRO = {
   plainRootUuid: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
   raidUuid: 'a1b2c3d4:e5f6a7b8:c9d0e1f2:a3b4c5d6',
   raidRootUuid: '4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a',
+  /** The hand-made layout: LUKS2 root (ext4 in it), LUKS2 swap, a random-key swap partition. */
+  cryptswap: {
+    rootName: 'vda1_crypt',
+    rootLuksUuid: '2b3c4d5e-6f70-4819-a2b3-c4d5e6f70819',
+    rootFsUuid: '5e6f7081-92a3-44b5-8c6d-7e8f90a1b2c3',
+    swapName: 'vda2_crypt',
+    swapLuksUuid: '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d',
+    swapPartUuid: 'c0ffee00-5a1d-4e2f-8a3b-4c5d6e7f8091',
+    /** Not ours to open: the real system makes it at each boot with a random key. */
+    randomSwapName: 'cswap',
+    randomSwapPartUuid: 'd00dfeed-6b2e-4f30-9b4c-5d6e7f809102',
+  },
 } as const;
 
 const SRC_MB = 448;
@@ -54,6 +66,12 @@ const LAYOUT = {
   raidA: [512, `${GPT}type=${RAID}\n`],
   raidB: [512, `${GPT}type=${RAID}\n`],
   plain: [512, `${GPT}type=${LINUX}\n`],
+  // By hand: the root's LUKS2 container, the swap's, and a partition for a random-key swap.
+  cryptswap: [
+    576,
+    `${GPT}size=480MiB, type=${LINUX}\nsize=64MiB, type=${LINUX}, uuid=${DISTRO.cryptswap.swapPartUuid}\n` +
+      `type=${LINUX}, uuid=${DISTRO.cryptswap.randomSwapPartUuid}\n`,
+  ],
 } as const;
 export type DistroDiskName = keyof typeof LAYOUT;
 const NAMES = Object.keys(LAYOUT) as DistroDiskName[];
@@ -77,6 +95,10 @@ function prepareEnv(): Record<string, string | number> {
     RAID_DISK_A: devOf(NAMES.indexOf('raidA')),
     RAID_DISK_B: devOf(NAMES.indexOf('raidB')),
     PLAIN_DISK: devOf(NAMES.indexOf('plain')),
+    CS_DISK: devOf(NAMES.indexOf('cryptswap')),
+    CS_ROOT_LUKS_UUID: DISTRO.cryptswap.rootLuksUuid,
+    CS_ROOT_FS_UUID: DISTRO.cryptswap.rootFsUuid,
+    CS_SWAP_LUKS_UUID: DISTRO.cryptswap.swapLuksUuid,
     SRC_DISK: devOf(NAMES.length),
   };
   return v;
@@ -87,8 +109,27 @@ export function distroMdadmConf(): string {
   return `HOMEHOST <system>\nMAILADDR root\nARRAY /dev/md/0 metadata=1.2 UUID=${DISTRO.raidUuid} name=debian:0\n`;
 }
 
-/** Each scenario's files on top of the tree, as the installer writes them. */
-function overlays(): Record<'plain' | 'luks' | 'raid', Record<string, string>> {
+/** The installer's crypttab of the encrypted-LVM disk. */
+export function luksCrypttab(): string {
+  return `${DISTRO.cryptName} UUID=${DISTRO.luksUuid} none luks,discard\n`;
+}
+
+/**
+ * The hand-made layout's crypttab: the root by its LUKS UUID, the swap by its GPT partition id,
+ * and a random-key swap (plain dm-crypt, `swap`: a kind the initramfs leaves alone) by a /dev path.
+ */
+export function cryptswapCrypttab(): string {
+  const c = DISTRO.cryptswap;
+  return (
+    `${c.rootName} UUID=${c.rootLuksUuid} none luks,discard\n` +
+    `${c.swapName} PARTUUID=${c.swapPartUuid} none luks\n` +
+    `${c.randomSwapName} /dev/disk/by-partuuid/${c.randomSwapPartUuid} /dev/urandom swap,cipher=aes-xts-plain64,size=256\n`
+  );
+}
+
+/** Each scenario's files on top of the tree, as the installer (or a user) writes them. */
+export function overlays(): Record<'plain' | 'luks' | 'raid' | 'cryptswap', Record<string, string>> {
+  const c = DISTRO.cryptswap;
   const head = '# /etc/fstab: static file system information.\n# <file system> <mount point>   <type>  <options>       <dump>  <pass>\n';
   return {
     plain: { 'etc/fstab': `${head}UUID=${DISTRO.plainRootUuid} /               ext4    errors=remount-ro 0       1\n` },
@@ -97,11 +138,18 @@ function overlays(): Record<'plain' | 'luks' | 'raid', Record<string, string>> {
         `${head}${DISTRO.rootMapper} /               ext4    errors=remount-ro 0       1\n` +
         `# /boot was on /dev/vda2 during installation\nUUID=${DISTRO.bootUuid} /boot           ext2    defaults        0       2\n` +
         `${DISTRO.swapMapper} none            swap    sw              0       0\n`,
-      'etc/crypttab': `${DISTRO.cryptName} UUID=${DISTRO.luksUuid} none luks,discard\n`,
+      'etc/crypttab': luksCrypttab(),
     },
     raid: {
       'etc/fstab': `${head}# / was on /dev/md0 during installation\nUUID=${DISTRO.raidRootUuid} /               ext4    errors=remount-ro 0       1\n`,
       'etc/mdadm/mdadm.conf': distroMdadmConf(),
+    },
+    cryptswap: {
+      'etc/fstab':
+        `${head}/dev/mapper/${c.rootName} /               ext4    errors=remount-ro 0       1\n` +
+        `/dev/mapper/${c.swapName} none            swap    sw              0       0\n` +
+        `/dev/mapper/${c.randomSwapName}      none            swap    sw              0       0\n`,
+      'etc/crypttab': cryptswapCrypttab(),
     },
   };
 }

@@ -78,4 +78,33 @@ describe('Debian 12 systems to multi-user', () => {
     expect(b.seen['passphrase-prompts'], b.report).toBe('0');
     expect(b.seen['passphrase-pending'], b.report).toBe('0');
   }, DISTRO_TEST_TIMEOUT_MS);
+
+  test('by hand: LUKS2 root (ext4 in it) + LUKS2 swap under crypttab names, and a random-key swap left to the real system', async () => {
+    const c = DISTRO.cryptswap;
+    // Our init opens the swap as /dev/mapper/swap (the resume device) and the root as
+    // /dev/mapper/root, asking twice; after the root is mounted both take their crypttab names.
+    const b = await bootDistro(
+      fx,
+      'cryptswap',
+      image('distro-cryptswap', ['--luks']),
+      [disks.cryptswap],
+      `crypt_root=UUID=${c.rootLuksUuid} crypt_swap=UUID=${c.swapLuksUuid} resume=/dev/mapper/swap root=/dev/mapper/root`,
+      { passphrase: true, prompts: 2 },
+    );
+    expectCleanBoot(b, /^\/dev\/(mapper\/(root|vda1_crypt)|dm-\d+)$/);
+    const mapper = Object.fromEntries((b.seen.mapper ?? '').split(' ').map((e) => e.split('=') as [string, string]));
+    // Exactly the crypttab's names: ours renamed, the random-key swap made by systemd-cryptsetup.
+    expect(Object.keys(mapper).sort(), b.report).toEqual([c.randomSwapName, c.rootName, c.swapName].sort());
+    // Both swaps on: the LUKS swap our init opened and the real system's random-key one.
+    const swaps = (b.seen.swap ?? '').split(' ');
+    expect(swaps, b.report).toContain(mapper[c.swapName]);
+    expect(swaps, b.report).toContain(mapper[c.randomSwapName]);
+    expect(b.consolePrompts, b.report).toBe(0);
+    expect(b.seen['passphrase-prompts'], b.report).toBe('0');
+    expect(b.seen['passphrase-pending'], b.report).toBe('0');
+    // The init said what it renamed (mappings.sh), and that the swap held no image (resume.sh).
+    expect(b.output, b.report).toContain(`renamed to ${c.swapName}`);
+    expect(b.output, b.report).toContain(`renamed to ${c.rootName}`);
+    expect(b.output, b.report).toMatch(/resume: no hibernation image on \/dev\/mapper\/swap/);
+  }, DISTRO_TEST_TIMEOUT_MS);
 });
