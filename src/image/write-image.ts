@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { availableParallelism } from 'node:os';
-import { cpioArchive, cpioBuffer, entryDataSize, segmentEntries } from './cpio-writer.js';
+import { archiveSize, cpioArchive, cpioBuffer, entryDataSize, segmentEntries } from './cpio-writer.js';
 import { SegmentStore, type CacheStats, type SegmentCache } from './segment-cache.js';
 import { compressStream, zstdFrame, type CompressorChoice } from './compressors.js';
 import type { ImageEntry, ImageTree } from './image-tree.js';
@@ -108,14 +108,28 @@ async function writeZstdSegments(
   const inFlight = Math.max(2, Math.min(availableParallelism(), 4));
   const queue: Array<Promise<Buffer>> = [];
   for (const seg of segments) {
-    const raw = await cpioBuffer(seg, { mtime: opts.mtime });
-    count(raw.length);
-    const key = store?.key(raw);
-    const cached = key ? store!.get(key) : undefined;
+    // The identity key first: a hit needs neither the files' bytes nor a digest of them.
+    const identity = store?.identityKey(seg, opts.mtime);
+    let cached = identity ? store!.frameByIdentity(identity) : undefined;
+    let raw: Buffer | undefined;
+    let key: string | undefined;
+    if (cached) {
+      count(await archiveSize(seg));
+    } else {
+      raw = await cpioBuffer(seg, { mtime: opts.mtime });
+      count(raw.length);
+      key = store?.key(raw);
+      cached = key ? store!.frame(key) : undefined;
+      if (cached && identity) store!.link(identity, key!);
+    }
+    store?.count(cached !== undefined);
     const frame = cached
       ? Promise.resolve(cached)
-      : zstdFrame(raw, level).then((f) => {
-          if (key) store!.put(key, f);
+      : zstdFrame(raw!, level).then((f) => {
+          if (key) {
+            store!.put(key, f);
+            if (identity) store!.link(identity, key);
+          }
           return f;
         });
     frame.catch(() => undefined); // awaited in order below; a later frame failing first must not go unhandled
