@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ImageEntry } from './image-tree.js';
 import { trustedUids } from '../trust/owner-rule.js';
+import { readCacheEntry, writeCacheEntry } from '../trust/cache-entry.js';
 
 /**
  * Compressed segments of earlier builds, by content: the key is a digest of the segment's
@@ -39,7 +40,6 @@ export interface CacheStats {
   rejected: number;
 }
 
-const DIGEST = 32;
 const DEFAULT_BUDGET = 512 * 1024 * 1024;
 
 function zstdVersion(): string {
@@ -103,24 +103,9 @@ export class SegmentStore {
 
   /** A cached payload, or undefined (absent; damaged or untrusted ones are counted and removed). */
   private read(key: string, ext: 'seg' | 'ref'): Buffer | undefined {
-    const file = this.path(key, ext);
-    let st;
-    try {
-      st = lstatSync(file);
-    } catch {
-      return undefined;
-    }
-    const trusted = st.isFile() && this.trusted.has(st.uid) && (st.mode & 0o022) === 0;
-    const data = trusted ? readFileSync(file) : undefined;
-    const payload = data?.subarray(DIGEST);
-    if (!data || data.length <= DIGEST || !createHash('sha256').update(payload!).digest().equals(data.subarray(0, DIGEST))) {
-      this.stats.rejected++;
-      rmSync(file, { force: true });
-      return undefined;
-    }
-    const now = new Date();
-    utimesSync(file, now, now); // the LRU order of prune()
-    return Buffer.from(payload!);
+    const r = readCacheEntry(this.path(key, ext), this.trusted);
+    if (r.payload === undefined && r.rejected) this.stats.rejected++;
+    return r.payload;
   }
 
   /** The cached frame for a content key, or undefined. */
@@ -157,16 +142,8 @@ export class SegmentStore {
     this.write(identity, 'ref', Buffer.from(key, 'latin1'));
   }
 
-  /** temp file + rename, so a reader never sees half an entry. Failures only cost reuse. */
   private write(key: string, ext: 'seg' | 'ref', payload: Buffer): void {
-    try {
-      mkdirSync(this.cache.dir, { recursive: true, mode: 0o755 });
-      const tmp = `${this.path(key, ext)}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o644 });
-      renameSync(tmp, this.path(key, ext));
-    } catch {
-      // a full or read-only cache dir: the image is written all the same
-    }
+    writeCacheEntry(this.path(key, ext), payload);
   }
 
   /** Removes the least recently used entries beyond the budget. */

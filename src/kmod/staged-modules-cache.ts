@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { trustedUids } from '../trust/owner-rule.js';
 import type { ModulePlan } from './types.js';
@@ -124,11 +124,20 @@ export function stagingDir(cache: StagedTreeCache, key: string): string {
 
 /** Puts a complete staged tree in place under `key` and drops the oldest trees beyond `keep`. */
 export function storeStagedTree(cache: StagedTreeCache, key: string, staged: string): string {
+  closeTree(staged);
   const root = join(cache.dir, key);
   rmSync(root, { recursive: true, force: true });
   renameSync(staged, root);
   prune(cache);
   return root;
+}
+
+/** Modes independent of the builder's umask: 0755 directories, 0644 files (a umask of 0 would fail the trust rule). */
+function closeTree(p: string): void {
+  const st = lstatSync(p);
+  if (st.isSymbolicLink()) return;
+  chmodSync(p, st.isDirectory() ? 0o755 : 0o644);
+  if (st.isDirectory()) for (const n of readdirSync(p)) closeTree(join(p, n));
 }
 
 /** Total size of the files a tree holds (through links: the kernel's files). */
