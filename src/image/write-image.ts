@@ -103,9 +103,10 @@ async function writeZstdSegments(
   const segments = await segmentEntries(entries, opts.segmentBytes ?? DEFAULT_SEGMENT);
   const level = opts.compressor.level;
   const store = opts.segmentCache ? new SegmentStore(opts.segmentCache, 'zstd', level) : undefined;
-  // As many frames in flight as there are cores (at least two): the main thread packs segment
-  // k+1 while the libuv pool compresses the ones before it. Frames are written in order.
-  const inFlight = Math.max(2, Math.min(availableParallelism(), 4));
+  // One frame per core compressing, plus the one the main thread is packing: with only as many
+  // in flight as cores, one core idled whenever the main thread read, packed and digested the
+  // next segment. Frames are written in order.
+  const inFlight = Math.max(2, Math.min(availableParallelism(), 4)) + 1;
   const queue: Array<Promise<Buffer>> = [];
   for (const seg of segments) {
     // The identity key first: a hit needs neither the files' bytes nor a digest of them.

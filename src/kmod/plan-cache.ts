@@ -68,7 +68,22 @@ export function cachedPlan(dir: string, key: string): PlanLookup {
   }
 }
 
-export function storePlan(dir: string, key: string, plan: ModulePlan): void {
+const pending = new WeakMap<ModulePlan, { dir: string; key: string }>();
+
+/** Marks a freshly resolved plan for the cache; storePendingPlan writes it once a build uses it. */
+export function planToStore(plan: ModulePlan, dir: string, key: string): void {
+  pending.set(plan, { dir, key });
+}
+
+/** Writes a plan marked by planToStore (no-op for one from the cache or one not to be cached). */
+export function storePendingPlan(plan: ModulePlan): void {
+  const p = pending.get(plan);
+  if (!p) return;
+  pending.delete(plan);
+  storePlan(p.dir, p.key, plan);
+}
+
+function storePlan(dir: string, key: string, plan: ModulePlan): void {
   const stored: StoredPlan = {
     modules: plan.modules,
     builtin: plan.builtin,

@@ -6,6 +6,7 @@ import { need } from '../context.js';
 import { stageModules } from '../kmod/stage-modules.js';
 import { addHostTree } from '../image/add-host-tree.js';
 import { hostModprobeFiles, IMAGE_MODPROBE_DIR } from '../kmod/host-modprobe-conf.js';
+import { storePendingPlan } from '../kmod/plan-cache.js';
 import { cachedStagedTree, stagingDir, stagingKey, storeStagedTree, treeBytes, type StagingInputs } from '../kmod/staged-modules-cache.js';
 
 /**
@@ -24,6 +25,7 @@ export const copyModulesStage: Stage = {
     const plan = need(ctx, 'modules');
     const inputs = { plan, moduleDir: kernel.moduleDir, kv: kernel.version, decompress: ctx.settings.DECOMPRESS_MODULES, link: true };
     const { root, fromCache } = await stagedTree(ctx, inputs);
+    storePendingPlan(plan);
     const image = need(ctx, 'image');
     await addHostTree(image, join(root, 'lib'), 'lib', { fileMode: 0o644, dirMode: 0o755, followFileLinks: true });
     // The host's options, blacklists, softdeps and install lines (MODPROBEDIR), as genkernel ships

@@ -14,7 +14,7 @@ import { checkExplicitModules } from '../kmod/requested-modules.js';
 import { requireSelectedIndexed } from '../kmod/index-guard.js';
 import { imageCarriesModules } from './resolve-kernel.js';
 import { mountTimeNeedsOf } from '../kmod/mount-time-modules.js';
-import { cachedPlan, planKey, storePlan } from '../kmod/plan-cache.js';
+import { cachedPlan, planKey, planToStore } from '../kmod/plan-cache.js';
 import type { ModulePlan } from '../kmod/types.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
@@ -53,7 +53,8 @@ export const selectModulesStage: Stage = {
     let plan = cached?.plan;
     if (!plan) {
       plan = await resolvePlan(ctx, asked, groupsText, modprobeDirs);
-      if (key) storePlan(cacheDir, key, plan);
+      // Stored once a build stages it (copy-modules): a dry run or `check` writes nothing.
+      if (key) planToStore(plan, cacheDir, key);
     }
     checkExplicitModules(ctx.moduleGroupOverrides, plan.missing, kernel.moduleDir);
     requireSelectedIndexed(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, plan.modules.map((m) => m.relPath));
