@@ -103,10 +103,13 @@ async function writeZstdSegments(
   const segments = await segmentEntries(entries, opts.segmentBytes ?? DEFAULT_SEGMENT);
   const level = opts.compressor.level;
   const store = opts.segmentCache ? new SegmentStore(opts.segmentCache, 'zstd', level) : undefined;
-  // One frame per core compressing, plus the one the main thread is packing: with only as many
-  // in flight as cores, one core idled whenever the main thread read, packed and digested the
-  // next segment. Frames are written in order.
-  const inFlight = Math.max(2, Math.min(availableParallelism(), 4)) + 1;
+  // One compression per core (each zstd context at level 9 holds tens of MB, so no more than
+  // the cores can run), and one segment packed ahead, waiting for a free core: with only as many
+  // segments in flight as cores, one core idled whenever the main thread read, packed and
+  // digested the next segment. Frames are written in order.
+  const cores = Math.max(2, Math.min(availableParallelism(), 4));
+  const inFlight = cores + 1;
+  const compress = limiter(cores);
   const queue: Array<Promise<Buffer>> = [];
   for (const seg of segments) {
     // The identity key first: a hit needs neither the files' bytes nor a digest of them.
@@ -126,7 +129,7 @@ async function writeZstdSegments(
     store?.count(cached !== undefined);
     const frame = cached
       ? Promise.resolve(cached)
-      : zstdFrame(raw!, level).then((f) => {
+      : compress(() => zstdFrame(raw!, level)).then((f) => {
           if (key) {
             store!.put(key, f);
             if (identity) store!.link(identity, key);
@@ -146,4 +149,19 @@ function writeChunk(out: NodeJS.WritableStream, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     out.write(buf, (err) => (err ? reject(err) : resolve()));
   });
+}
+
+/** Runs at most `n` of the given tasks at once, in the order they were handed in. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return (task) => {
+    const start = running < n ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r));
+    return start.then(task).finally(release);
+  };
 }
