@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trustedUids } from '../trust/owner-rule.js';
 import { readCacheEntry, writeCacheEntry } from '../trust/cache-entry.js';
-import { fileIdentity } from './staged-modules-cache.js';
+import { dirEntries, fileIdentity } from './staged-modules-cache.js';
 import type { ModulePlan } from './types.js';
 
 /**
@@ -29,22 +29,14 @@ const INDEX_FILES = ['modules.dep', 'modules.alias', 'modules.softdep', 'modules
 /** This folder's compiled code and the stage that calls it: a changed resolver must not reuse plans. */
 const CODE_DIRS = [dirname(fileURLToPath(import.meta.url)), join(dirname(fileURLToPath(import.meta.url)), '..', 'stages')];
 
-function names(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-}
-
 export function planKey(i: PlanKeyInputs): string {
   const h = createHash('sha256');
   const line = (...parts: string[]) => h.update(parts.join('\0') + '\n');
   line(FORMAT, i.kv, i.moduleDir, i.configPath, fileIdentity(i.configPath));
   line('requested', ...(i.requested === 'all' ? ['\0all'] : [...i.requested].sort()));
   for (const f of INDEX_FILES) line('index', f, fileIdentity(join(i.moduleDir, f)));
-  for (const d of i.modprobeDirs) for (const f of names(d)) line('modprobe.d', d, f, fileIdentity(join(d, f)));
-  for (const d of CODE_DIRS) for (const f of names(d).filter((n) => n.endsWith('.js'))) line('code', f, fileIdentity(join(d, f)));
+  for (const d of i.modprobeDirs) for (const f of dirEntries(d)) line('modprobe.d', d, f, fileIdentity(join(d, f)));
+  for (const d of CODE_DIRS) for (const f of dirEntries(d).filter((n) => n.endsWith('.js'))) line('code', f, fileIdentity(join(d, f)));
   return h.digest('hex');
 }
 
@@ -91,7 +83,7 @@ function storePlan(dir: string, key: string, plan: ModulePlan): void {
     mountTimeNeeds: [...(plan.mountTimeNeeds ?? new Map<string, readonly string[]>())].map(([k, v]) => [k, [...v]]),
   };
   writeCacheEntry(join(dir, `${key}.json`), Buffer.from(JSON.stringify(stored)));
-  const entries = names(dir)
+  const entries = dirEntries(dir)
     .filter((n) => n.endsWith('.json'))
     .map((n) => ({ n, used: lstatSync(join(dir, n)).mtimeMs }))
     .sort((a, b) => b.used - a.used);

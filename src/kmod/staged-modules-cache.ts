@@ -58,7 +58,8 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-function dirEntries(dir: string): string[] {
+/** A directory's names, sorted; none when it cannot be read. */
+export function dirEntries(dir: string): string[] {
   try {
     return readdirSync(dir).sort();
   } catch {
