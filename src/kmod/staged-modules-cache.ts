@@ -152,6 +152,7 @@ export function treeBytes(root: string): number {
 }
 
 const STALE_TMP_MS = 3600_000;
+const IN_USE_MS = 600_000;
 
 function prune(cache: StagedTreeCache): void {
   // A build that died mid-staging leaves its temporary tree; an hour on, it is nobody's.
@@ -163,5 +164,8 @@ function prune(cache: StagedTreeCache): void {
     .filter((n) => /^[0-9a-f]{64}$/.test(n))
     .map((n) => ({ n, used: lstatSync(join(cache.dir, n)).mtimeMs }))
     .sort((a, b) => b.used - a.used);
-  for (const t of trees.slice(cache.keep ?? DEFAULT_KEEP)) rmSync(join(cache.dir, t.n), { recursive: true, force: true });
+  // A tree used in the last minutes may be what a concurrent build is packing right now.
+  for (const t of trees.slice(cache.keep ?? DEFAULT_KEEP)) {
+    if (Date.now() - t.used > IN_USE_MS) rmSync(join(cache.dir, t.n), { recursive: true, force: true });
+  }
 }
