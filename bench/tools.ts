@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { moduleGroups } from '../src/kmod/module-groups.js';
 
 export type Kind = 'generic' | 'minimal';
+/** What tsgenkernel keeps under its cachedir between builds of an image (not the static tools). */
+const BUILD_CACHES = ['segments', 'staged-modules', 'module-plans'];
 export const MINIMAL_MODULES = ['virtio_pci', 'virtio_blk', 'ext4'];
 
 export interface Invocation {
@@ -25,9 +27,9 @@ export interface Invocation {
 
 export interface OursSetup {
   /**
-   * Keep the compressed segments of earlier runs (src/image/segment-cache.ts): a rebuild. By
-   * default every run starts without them, so a timed build compresses everything, as the
-   * other tools do.
+   * Keep the build caches of earlier runs (compressed segments, staged module trees, module
+   * plans): a rebuild. By default every run starts without them, so a timed build selects,
+   * stages and compresses everything, as the other tools do.
    */
   keepSegments?: boolean;
   /** An explicit module list instead of a kind's groups (the scale section). */
@@ -94,7 +96,7 @@ export function ours(s: OursSetup, kind: Kind, label: string, extra: string[] = 
     reset: () => {
       rmSync(boot, { recursive: true, force: true });
       rmSync(tmp, { recursive: true, force: true });
-      if (!s.keepSegments) rmSync(join(s.cachedir, 'segments'), { recursive: true, force: true });
+      if (!s.keepSegments) for (const c of BUILD_CACHES) rmSync(join(s.cachedir, c), { recursive: true, force: true });
       mkdirSync(boot, { recursive: true });
       mkdirSync(tmp, { recursive: true });
     },

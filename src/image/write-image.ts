@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { availableParallelism } from 'node:os';
-import { cpioArchive, cpioBuffer, entryDataSize, segmentEntries } from './cpio-writer.js';
+import { archiveSize, cpioArchive, cpioBuffer, entryDataSize, segmentEntries } from './cpio-writer.js';
 import { SegmentStore, type CacheStats, type SegmentCache } from './segment-cache.js';
 import { compressStream, zstdFrame, type CompressorChoice } from './compressors.js';
 import type { ImageEntry, ImageTree } from './image-tree.js';
@@ -103,19 +103,37 @@ async function writeZstdSegments(
   const segments = await segmentEntries(entries, opts.segmentBytes ?? DEFAULT_SEGMENT);
   const level = opts.compressor.level;
   const store = opts.segmentCache ? new SegmentStore(opts.segmentCache, 'zstd', level) : undefined;
-  // As many frames in flight as there are cores (at least two): the main thread packs segment
-  // k+1 while the libuv pool compresses the ones before it. Frames are written in order.
-  const inFlight = Math.max(2, Math.min(availableParallelism(), 4));
+  // One compression per core (each zstd context at level 9 holds tens of MB, so no more than
+  // the cores can run), and one segment packed ahead, waiting for a free core: with only as many
+  // segments in flight as cores, one core idled whenever the main thread read, packed and
+  // digested the next segment. Frames are written in order.
+  const cores = Math.max(2, Math.min(availableParallelism(), 4));
+  const inFlight = cores + 1;
+  const compress = limiter(cores);
   const queue: Array<Promise<Buffer>> = [];
   for (const seg of segments) {
-    const raw = await cpioBuffer(seg, { mtime: opts.mtime });
-    count(raw.length);
-    const key = store?.key(raw);
-    const cached = key ? store!.get(key) : undefined;
+    // The identity key first: a hit needs neither the files' bytes nor a digest of them.
+    const identity = store?.identityKey(seg, opts.mtime);
+    let cached = identity ? store!.frameByIdentity(identity) : undefined;
+    let raw: Buffer | undefined;
+    let key: string | undefined;
+    if (cached) {
+      count(await archiveSize(seg));
+    } else {
+      raw = await cpioBuffer(seg, { mtime: opts.mtime });
+      count(raw.length);
+      key = store?.key(raw);
+      cached = key ? store!.frame(key) : undefined;
+      if (cached && identity) store!.link(identity, key!);
+    }
+    store?.count(cached !== undefined);
     const frame = cached
       ? Promise.resolve(cached)
-      : zstdFrame(raw, level).then((f) => {
-          if (key) store!.put(key, f);
+      : compress(() => zstdFrame(raw!, level)).then((f) => {
+          if (key) {
+            store!.put(key, f);
+            if (identity) store!.link(identity, key);
+          }
           return f;
         });
     frame.catch(() => undefined); // awaited in order below; a later frame failing first must not go unhandled
@@ -131,4 +149,19 @@ function writeChunk(out: NodeJS.WritableStream, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     out.write(buf, (err) => (err ? reject(err) : resolve()));
   });
+}
+
+/** Runs at most `n` of the given tasks at once, in the order they were handed in. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return (task) => {
+    const start = running < n ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r));
+    return start.then(task).finally(release);
+  };
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Stage } from '../pipeline.js';
 import type { BuildContext } from '../context.js';
 import { need, report } from '../context.js';
@@ -13,6 +14,8 @@ import { checkExplicitModules } from '../kmod/requested-modules.js';
 import { requireSelectedIndexed } from '../kmod/index-guard.js';
 import { imageCarriesModules } from './resolve-kernel.js';
 import { mountTimeNeedsOf } from '../kmod/mount-time-modules.js';
+import { cachedPlan, planKey, planToStore } from '../kmod/plan-cache.js';
+import type { ModulePlan } from '../kmod/types.js';
 
 /** What the user asked for: genkernel's groups (with conf overrides) plus what features need. */
 export async function requestedModules(ctx: BuildContext, groupsText: string): Promise<string[]> {
@@ -40,18 +43,19 @@ export const selectModulesStage: Stage = {
   async run(ctx) {
     const kernel = need(ctx, 'kernel');
     const modprobeDirs = await modprobeSourceDirs(ctx.settings.MODPROBEDIR);
-    const index = await loadModuleIndex(kernel.moduleDir, { modprobeDirs });
     const groupsText = await readFile(defaultsPath('modules_load'), 'utf8');
-    const requested = ctx.settings.ALLRAMDISKMODULES
-      ? index.allModuleNames()
-      : ctx.settings.HOSTONLY
-        ? [...new Set([...(await hostOnlyModules({ moduleDir: kernel.moduleDir, index, log: ctx.log })), ...featureModules(ctx, groupsText)])]
-        : await requestedModules(ctx, groupsText);
-    let plan = resolveModules(index, requested);
-    // What the selected filesystems load by name while mounting (vfat: its nls charsets).
-    const mountNeeds = mountTimeNeedsOf(kernel.config, new Set(plan.modules.map((m) => m.name)));
-    const extra = [...mountNeeds.values()].flat();
-    if (extra.length > 0) plan = resolveModules(index, [...requested, ...extra]);
+    // --hostonly asks the running machine, which no key covers: it is resolved every time.
+    const asked = ctx.settings.ALLRAMDISKMODULES ? 'all' : ctx.settings.HOSTONLY ? undefined : await requestedModules(ctx, groupsText);
+    const cacheDir = join(ctx.paths.cache, 'module-plans');
+    const key = asked && planKey({ moduleDir: kernel.moduleDir, kv: kernel.version, requested: asked, configPath: kernel.configPath, modprobeDirs });
+    const cached = key ? cachedPlan(cacheDir, key) : undefined;
+    if (cached && 'rejected' in cached && cached.rejected) ctx.log.warn(`a cached module plan in ${cacheDir} failed the trust rule; resolved again`);
+    let plan = cached?.plan;
+    if (!plan) {
+      plan = await resolvePlan(ctx, asked, groupsText, modprobeDirs);
+      // Stored once a build stages it (copy-modules): a dry run or `check` writes nothing.
+      if (key) planToStore(plan, cacheDir, key);
+    }
     checkExplicitModules(ctx.moduleGroupOverrides, plan.missing, kernel.moduleDir);
     requireSelectedIndexed(kernel.moduleDir, kernel.version, ctx.settings.KERNEL_MODULES_PREFIX, plan.modules.map((m) => m.relPath));
     const shipped = ctx.settings.HOSTONLY ? new Set<string>() : shippedOnly(ctx, groupsText);
@@ -59,11 +63,27 @@ export const selectModulesStage: Stage = {
     if (quiet.length) ctx.log.debug(`not built by this kernel, left out (shipped module groups): ${quiet.join(' ')}`, 2);
     warnMissing(ctx, plan.missing.filter((m) => !shipped.has(m)), kernel.moduleDir);
     plan.modprobeDirs = modprobeDirs;
-    plan.mountTimeNeeds = mountNeeds;
     ctx.modules = plan;
-    return `${plan.modules.length} modules (${plan.builtin.length} built in, ${plan.missing.length} not found)`;
+    return `${plan.modules.length} modules (${plan.builtin.length} built in, ${plan.missing.length} not found)${cached?.plan ? ', plan from the cache' : ''}`;
   },
 };
+
+/** Reads the kernel's indexes and resolves what was asked for (or, for --hostonly, what this machine uses). */
+async function resolvePlan(ctx: BuildContext, asked: readonly string[] | 'all' | undefined, groupsText: string, modprobeDirs: string[]): Promise<ModulePlan> {
+  const kernel = need(ctx, 'kernel');
+  const index = await loadModuleIndex(kernel.moduleDir, { modprobeDirs });
+  const requested =
+    asked === 'all'
+      ? index.allModuleNames()
+      : (asked ?? [...new Set([...(await hostOnlyModules({ moduleDir: kernel.moduleDir, index, log: ctx.log })), ...featureModules(ctx, groupsText)])]);
+  let plan = resolveModules(index, requested);
+  // What the selected filesystems load by name while mounting (vfat: its nls charsets).
+  const mountNeeds = mountTimeNeedsOf(kernel.config, new Set(plan.modules.map((m) => m.name)));
+  const extra = [...mountNeeds.values()].flat();
+  if (extra.length > 0) plan = resolveModules(index, [...requested, ...extra]);
+  plan.mountTimeNeeds = mountNeeds;
+  return plan;
+}
 
 /**
  * Names that only the shipped groups (defaults/modules_load) ask for. Those groups list drivers for
