@@ -39,6 +39,15 @@ function flatten(src: string): string {
     out += ` ; ${flatten(inner.slice(2))} ; `;
     return j + 1;
   };
+  // $(( ... )) starting at j: the index after its closing parentheses (no command inside).
+  const afterArithmetic = (j: number): number => {
+    let depth = 0;
+    for (; j < n; j++) {
+      if (src[j] === '(') depth++;
+      if (src[j] === ')' && --depth === 0) break;
+    }
+    return j + 1;
+  };
   while (i < n) {
     const c = src[i]!;
     if (c === '\\') {
@@ -56,12 +65,7 @@ function flatten(src: string): string {
       continue;
     }
     if (src.startsWith('$((', i)) {
-      let depth = 0;
-      for (; i < n; i++) {
-        if (src[i] === '(') depth++;
-        if (src[i] === ')' && --depth === 0) break;
-      }
-      i++;
+      i = afterArithmetic(i);
       out += '_';
       continue;
     }
@@ -78,14 +82,8 @@ function flatten(src: string): string {
       i++;
       while (i < n && src[i] !== '"') {
         if (src[i] === '\\') i += 2;
-        else if (src.startsWith('$((', i)) {
-          let depth = 0;
-          for (; i < n; i++) {
-            if (src[i] === '(') depth++;
-            if (src[i] === ')' && --depth === 0) break;
-          }
-          i++;
-        } else if (src.startsWith('$(', i)) i = subst(i);
+        else if (src.startsWith('$((', i)) i = afterArithmetic(i);
+        else if (src.startsWith('$(', i)) i = subst(i);
         else i++;
       }
       i++;
