@@ -81,7 +81,7 @@ gk_partuuid_of() {
 
 # " (MAJ:MIN)" of block device node $1, for messages; nothing for what is no block device.
 gk_devno_of() {
-	gkdn_n=$(cat "/sys/class/block/${1#/dev/}/dev" 2>/dev/null) && echo " ($gkdn_n)"
+	read -r gkdn_n 2>/dev/null <"/sys/class/block/${1#/dev/}/dev" && echo " ($gkdn_n)"
 	return 0
 }
 

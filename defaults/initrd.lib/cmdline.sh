@@ -22,6 +22,8 @@ gk_set_defaults() {
 	GK_EMERGENCY=
 	GK_FS_MOUNT_MODULES=
 	GK_RESUME_FALLBACK=
+	# The running kernel's release, read once (uname would be a process per use).
+	read -r GK_KV 2>/dev/null </proc/sys/kernel/osrelease || GK_KV=$(uname -r)
 	# Hook lists and handlers start from scratch: the kernel turns unknown name=value words
 	# into environment variables, and a command line must not be able to register hooks.
 	unset gk_hooks_init gk_hooks_modules gk_hooks_pre_root gk_hooks_root_wait gk_hooks_post_mount gk_hooks_pre_switch gk_init_flags gk_unlock_methods

@@ -28,6 +28,7 @@ gk_source_fragments() {
 gk_run_hooks() {
 	gkrh_list=
 	eval "gkrh_list=\$gk_hooks_$1"
+	gk_debug_at "hook point $1"
 	for gkrh_fn in $gkrh_list; do
 		gk_debug "hook $1: $gkrh_fn"
 		if ! "$gkrh_fn"; then
@@ -47,7 +48,7 @@ gk_run_hooks() {
 # For commands run beside the init (gk-unlock, resume-boot in an SSH session): the settings
 # and fragment functions the init has. Sourcing fragments only defines and registers.
 gk_load_as_helper() {
-	GK_CMDLINE=$(cat /proc/cmdline)
+	read -r GK_CMDLINE </proc/cmdline
 	gk_set_defaults
 	gk_parse_cmdline "$GK_CMDLINE"
 	gk_source_fragments

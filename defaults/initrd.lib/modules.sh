@@ -25,11 +25,14 @@ gk_write_noload_conf() {
 	gk_info "never loading (noload=): $GK_NOLOAD"
 }
 
-# Every modalias the kernel exposes for present devices, one per line, deduplicated.
+# Every modalias the kernel exposes for present devices, one per line, deduplicated. Each bus
+# lists its devices under /sys/bus/*/devices; the few modalias files outside a bus are the
+# CPU's features (crypto, kvm drivers), the firmware's DMI strings (platform drivers) and input
+# devices. One glob and one cat instead of a find through all of /sys/devices, which took
+# about 0.7 s per pass under QEMU (TCG) and found the same lines.
 gk_device_aliases() {
-	find /sys/devices -name modalias -type f 2>/dev/null | while read -r gkda_f; do
-		read -r gkda_a <"$gkda_f" 2>/dev/null && [ -n "$gkda_a" ] && echo "$gkda_a"
-	done | sort -u
+	cat /sys/devices/system/cpu/modalias /sys/devices/virtual/dmi/id/modalias \
+		/sys/bus/*/devices/*/modalias /sys/class/input/*/modalias 2>/dev/null | sort -u
 }
 
 # Drivers for present devices come from one of two places, chosen by gk_coldplug_handler
@@ -47,24 +50,27 @@ gk_load_device_modules() {
 	gkld_pass=0
 	while [ "$gkld_pass" -lt 6 ]; do
 		gkld_pass=$((gkld_pass + 1))
-		gk_device_aliases >"$GK_ALIASES_SEEN.now"
 		# Only what was not tried before: the rescans while waiting for root stay cheap.
 		if [ -s "$GK_ALIASES_SEEN" ]; then
-			gkld_new=$(grep -vxF -f "$GK_ALIASES_SEEN" "$GK_ALIASES_SEEN.now")
+			gkld_new=$(gk_device_aliases | grep -vxF -f "$GK_ALIASES_SEEN")
 		else
-			gkld_new=$(cat "$GK_ALIASES_SEEN.now")
+			gkld_new=$(gk_device_aliases)
 		fi
-		mv "$GK_ALIASES_SEEN.now" "$GK_ALIASES_SEEN"
 		[ -n "$gkld_new" ] || break
-		gk_debug "device pass $gkld_pass: $(printf '%s\n' "$gkld_new" | wc -l) new aliases"
+		echo "$gkld_new" >>"$GK_ALIASES_SEEN"
+		# The count without a pipe: this runs on every boot, debug or not.
+		set -f
+		# shellcheck disable=SC2086 # one alias per word, aliases contain no blanks
+		set -- $gkld_new
+		set +f
+		gk_debug "device pass $gkld_pass: $# new aliases"
 		# -b applies noload's blacklist to alias matches; -q because most aliases have no
 		# module. Drivers that refuse this hardware complain on stderr: shown only with debug
 		# (the kernel's own log still shows real load failures such as a bad module format).
-		# shellcheck disable=SC2086 # one alias per word, aliases contain no blanks
 		if [ "$GK_DEBUG" = 1 ]; then
-			"$GK_MODPROBE" -q -b -a $gkld_new
+			"$GK_MODPROBE" -q -b -a "$@"
 		else
-			"$GK_MODPROBE" -q -b -a $gkld_new 2>/dev/null
+			"$GK_MODPROBE" -q -b -a "$@" 2>/dev/null
 		fi
 	done
 	return 0
@@ -90,7 +96,7 @@ gk_load_named_modules() {
 # has no modules for the running kernel.
 gk_load_feature_modules() {
 	[ "$GK_NOMODULES" = 1 ] && return 0
-	[ -d "/lib/modules/$(uname -r)" ] || return 0
+	[ -d "/lib/modules/$GK_KV" ] || return 0
 	gk_load_named_modules "$@"
 }
 
@@ -109,7 +115,6 @@ gk_load_modules() {
 		gk_info "nomodules: not loading any module"
 		return 0
 	fi
-	GK_KV=$(uname -r)
 	if [ ! -d "/lib/modules/$GK_KV" ]; then
 		gk_info "no modules for kernel $GK_KV in this image: nothing to load"
 		return 0
@@ -118,6 +123,7 @@ gk_load_modules() {
 	gk_info "loading drivers for present devices"
 	# shellcheck disable=SC2154 # set in gk_set_defaults, or by the udev fragment
 	"$gk_coldplug_handler" settle
+	gk_debug_at "drivers for present devices in"
 	# shellcheck disable=SC2086 # word lists by design
 	[ -z "$GK_FIRSTMODS" ] || gk_load_named_modules firstmods $GK_FIRSTMODS
 	# shellcheck disable=SC2086
@@ -155,7 +161,7 @@ gk_load_fs_module() {
 
 gk_load_common_fs_modules() {
 	[ "$GK_NOMODULES" = 1 ] && return 0
-	gklc_dep=/lib/modules/$(uname -r)/modules.dep
+	gklc_dep=/lib/modules/$GK_KV/modules.dep
 	for gklc_fs in $GK_COMMON_FS; do
 		grep -q "/$gklc_fs\.ko[^:]*:" "$gklc_dep" 2>/dev/null && gk_load_fs_module "$gklc_fs"
 	done

@@ -46,7 +46,8 @@ export function runFragments(s: FragmentScenario): FragmentRun {
   mkdirSync(bin);
   const log = join(dir, 'calls.log');
   writeFileSync(log, '');
-  // uname and modprobe stand in too: the fragments look for /lib/modules/$(uname -r).
+  // uname and modprobe stand in too; the fragments look for /lib/modules/$GK_KV, which is set to
+  // the test kernel's release below (gk_set_defaults reads the running kernel's).
   // reboot, poweroff and halt never reach the host's: their stand-ins end the shell running the
   // init steps, as the real ones end the machine.
   const ending = Object.fromEntries(['reboot', 'poweroff', 'halt'].map((t) => [t, 'kill -TERM $PPID']));
@@ -78,6 +79,7 @@ export function runFragments(s: FragmentScenario): FragmentRun {
     'gk_set_defaults',
     'gk_parse_cmdline "$GK_CMDLINE"',
     // Host-safe versions of what would touch the machine or wait long.
+    `GK_KV='${TEST_KV}'`,
     `GK_MODPROBE='${join(bin, 'modprobe')}'`,
     `GK_NEWROOT='${join(dir, 'newroot')}'`,
     `GK_OPENED='${join(dir, 'gk-opened')}'`,
