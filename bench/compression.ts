@@ -13,7 +13,7 @@ import { kibToMib, mib, secs } from './report.js';
 
 const CHILD = fileURLToPath(new URL('./compress-child.js', import.meta.url));
 /** The launcher's malloc settings, so RSS is what a tsgenkernel run would see. */
-const ENV = { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '0', MALLOC_ARENA_MAX: '2' };
+const ENV = { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '0', MALLOC_ARENA_MAX: '2', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
 const DECOMPRESS: Record<string, string> = { zstd: 'zstd -dc', xz: 'xz -dc', gzip: 'gzip -dc' };
 
 /** The uncompressed newc stream of a zstd image (concatenated frames decompress to concatenated archives). */

@@ -57,6 +57,13 @@ describe('newc archives', () => {
     expect(seen[4]!.data).toBe(Buffer.alloc(5000, 7).toString());
   });
 
+  it('writes every byte of the buffer it packs into (a recycled buffer leaves nothing behind)', async () => {
+    const odd: ImageEntry[] = [...entries, { kind: 'file', path: 'lib/a', mode: 0o644, source: Buffer.from('12345') }, { kind: 'symlink', path: 'lib/b', target: 'ab' }];
+    const zeroed = await cpioBuffer(odd, { mtime: 1 }, (n) => Buffer.alloc(n));
+    const dirty = await cpioBuffer(odd, { mtime: 1 }, (n) => Buffer.alloc(n, 0xaa));
+    expect(dirty.equals(zeroed)).toBe(true);
+  });
+
   it('is the same bytes for the same entries and mtime', async () => {
     const a = await cpioBuffer(entries, { mtime: 1 });
     const b = await cpioBuffer(entries, { mtime: 1 });

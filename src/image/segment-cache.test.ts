@@ -95,14 +95,29 @@ describe('segment cache', () => {
 });
 
 describe('segment cuts', () => {
-  it('never span two parts of the tree, and cut lib/modules by the modules alone', async () => {
+  it('give large parts of the tree archives of their own, and cut lib/modules by the modules alone', async () => {
     expect(['init', 'etc/x', 'lib/modules/k/a.ko', 'usr/bin/x', 'lib'].map(segmentGroup)).toEqual(['init', 'etc', 'lib/modules', 'usr/bin', 'lib']);
     const segs = await segmentEntries(tree.sorted(), 150_000);
-    for (const s of segs) expect(new Set(s.map((e) => segmentGroup(e.path))).size).toBe(1);
+    const groupsOf = (s: { path: string }[]) => [...new Set(s.map((e) => segmentGroup(e.path)))];
+    for (const s of segs) if (groupsOf(s).some((g) => g === 'bin' || g === 'lib/modules')) expect(groupsOf(s)).toHaveLength(1);
     const modulesCuts = (t: ImageTree) => segmentEntries(t.sorted(), 150_000).then((x) => x.filter((s) => segmentGroup(s[0]!.path) === 'lib/modules').map((s) => s.map((e) => e.path)));
     const bigger = new ImageTree();
     for (const e of tree.sorted()) if (e.kind === 'file') bigger.addFile(e.path, e.source, e.mode);
     bigger.addFile('bin/busybox', Buffer.alloc(123_457));
     expect(await modulesCuts(bigger)).toEqual(await modulesCuts(tree));
+  });
+
+  it('pool the small parts (empty directories, conf, links) between large ones into one archive', async () => {
+    const t = new ImageTree();
+    t.addFile('bin/busybox', Buffer.alloc(200_000, 1), 0o755);
+    t.ensureDir('dev');
+    t.addFile('etc/initrd.defaults', Buffer.from('A=1\n'));
+    t.addFile('init', Buffer.from('#!/bin/sh\n'), 0o755);
+    t.addFile('lib/modules/9.9.9/kernel/a.ko', Buffer.alloc(200_000, 2));
+    t.ensureDir('proc');
+    t.addSymlink('sbin/modprobe', '/bin/kmod');
+    t.ensureDir('sys');
+    const segs = (await segmentEntries(t.sorted(), 150_000)).map((s) => [...new Set(s.map((e) => segmentGroup(e.path)))]);
+    expect(segs).toEqual([['bin'], ['dev', 'etc', 'init', 'lib'], ['lib/modules'], ['proc', 'sbin', 'sys']]);
   });
 });

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { availableParallelism } from 'node:os';
-import { archiveSize, cpioArchive, cpioBuffer, entryDataSize, segmentEntries } from './cpio-writer.js';
-import { SegmentStore, type CacheStats, type SegmentCache } from './segment-cache.js';
-import { compressStream, zstdFrame, type CompressorChoice } from './compressors.js';
-import type { ImageEntry, ImageTree } from './image-tree.js';
+import { cpioArchive, entryDataSize } from './cpio-writer.js';
+import type { CacheStats, SegmentCache } from './segment-cache.js';
+import { compressStream, type CompressorChoice } from './compressors.js';
+import { ZstdSegments, type SegmentsWritten } from './zstd-segments.js';
+import type { ImageTree } from './image-tree.js';
 
 export interface WriteImageOptions {
   compressor: CompressorChoice;
@@ -31,15 +31,6 @@ export interface WrittenImage {
   segments?: number;
   cache?: CacheStats;
 }
-
-interface SegmentsWritten {
-  segments: number;
-  cache?: CacheStats;
-}
-
-// 8 MiB: two segments in flight at level 9 keep an --all-ramdisk-modules build (4023 modules) at
-// 167 MB of RSS (16 MiB: 221 MB), for +0.5% image size. Measured; see README "Performance".
-const DEFAULT_SEGMENT = 8 * 1024 * 1024;
 
 export async function writeImage(tree: ImageTree, dest: string, opts: WriteImageOptions): Promise<WrittenImage> {
   const out = createWriteStream(dest, { mode: 0o600 });
@@ -80,7 +71,8 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
         uncompressed += n;
         report();
       };
-      zstd = await writeZstdSegments(entries, opts, (buf) => writeChunk(out, buf), count);
+      const segOpts = { level: opts.compressor.level, mtime: opts.mtime, segmentBytes: opts.segmentBytes, segmentCache: opts.segmentCache };
+      zstd = await new ZstdSegments(segOpts).write(entries, (buf) => writeChunk(out, buf), count);
     } else {
       await compressStream(opts.compressor, counted(cpioArchive(entries, { mtime: opts.mtime })), out);
     }
@@ -94,74 +86,8 @@ export async function writeImage(tree: ImageTree, dest: string, opts: WriteImage
   return { bytes: out.bytesWritten, uncompressedBytes: uncompressed, ...zstd };
 }
 
-async function writeZstdSegments(
-  entries: ImageEntry[],
-  opts: WriteImageOptions,
-  write: (b: Buffer) => Promise<void>,
-  count: (n: number) => void,
-): Promise<SegmentsWritten> {
-  const segments = await segmentEntries(entries, opts.segmentBytes ?? DEFAULT_SEGMENT);
-  const level = opts.compressor.level;
-  const store = opts.segmentCache ? new SegmentStore(opts.segmentCache, 'zstd', level) : undefined;
-  // One compression per core (each zstd context at level 9 holds tens of MB, so no more than
-  // the cores can run), and one segment packed ahead, waiting for a free core: with only as many
-  // segments in flight as cores, one core idled whenever the main thread read, packed and
-  // digested the next segment. Frames are written in order.
-  const cores = Math.max(2, Math.min(availableParallelism(), 4));
-  const inFlight = cores + 1;
-  const compress = limiter(cores);
-  const queue: Array<Promise<Buffer>> = [];
-  for (const seg of segments) {
-    // The identity key first: a hit needs neither the files' bytes nor a digest of them.
-    const identity = store?.identityKey(seg, opts.mtime);
-    let cached = identity ? store!.frameByIdentity(identity) : undefined;
-    let raw: Buffer | undefined;
-    let key: string | undefined;
-    if (cached) {
-      count(await archiveSize(seg));
-    } else {
-      raw = await cpioBuffer(seg, { mtime: opts.mtime });
-      count(raw.length);
-      key = store?.key(raw);
-      cached = key ? store!.frame(key) : undefined;
-      if (cached && identity) store!.link(identity, key!);
-    }
-    store?.count(cached !== undefined);
-    const frame = cached
-      ? Promise.resolve(cached)
-      : compress(() => zstdFrame(raw!, level)).then((f) => {
-          if (key) {
-            store!.put(key, f);
-            if (identity) store!.link(identity, key);
-          }
-          return f;
-        });
-    frame.catch(() => undefined); // awaited in order below; a later frame failing first must not go unhandled
-    queue.push(frame);
-    while (queue.length >= inFlight) await write(await queue.shift()!);
-  }
-  while (queue.length > 0) await write(await queue.shift()!);
-  store?.prune();
-  return { segments: segments.length, cache: store?.stats };
-}
-
 function writeChunk(out: NodeJS.WritableStream, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     out.write(buf, (err) => (err ? reject(err) : resolve()));
   });
-}
-
-/** Runs at most `n` of the given tasks at once, in the order they were handed in. */
-function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  };
-  return (task) => {
-    const start = running < n ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r));
-    return start.then(task).finally(release);
-  };
 }

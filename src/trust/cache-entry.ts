@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, utimesSync, writevSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -34,12 +34,20 @@ export function readCacheEntry(file: string, trusted: ReadonlySet<number>): Cach
 
 /** Writes an entry (temp file + rename, so a reader never sees half of one). Failures only cost reuse. */
 export function writeCacheEntry(file: string, payload: Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o644 });
+    // Digest and payload written as two pieces: joining them copied every compressed segment once more.
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      const digest = createHash('sha256').update(payload).digest();
+      if (writevSync(fd, [digest, payload]) !== digest.length + payload.length) throw new Error('short write');
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch {
     // a full or read-only cache dir: the build goes on without it
+    rmSync(tmp, { force: true });
   }
 }

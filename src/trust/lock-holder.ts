@@ -25,5 +25,5 @@ export function isTsgenkernelRun(pid: number, uid: number): boolean {
 function isOurEntry(arg: string): boolean {
   if (basename(arg) === 'tsgenkernel') return true;
   const own = process.argv[1];
-  return (own !== undefined && arg === own) || arg.endsWith('/dist/src/cli/entry.js');
+  return (own !== undefined && arg === own) || /\/dist\/src\/cli\/entry(\.bundle)?\.js$/.test(arg);
 }
