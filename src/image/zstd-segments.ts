@@ -41,8 +41,8 @@ const DEFAULT_SEGMENT = 8 * 1024 * 1024;
 const LARGE_IMAGE_SEGMENTS = 16;
 
 export class ZstdSegments {
-  readonly level: number;
-  readonly mtime: number;
+  private readonly level: number;
+  private readonly mtime: number;
   private readonly segmentBytes: number;
   private readonly store?: SegmentStore;
   // One compression per core: each zstd context at level 9 holds tens of MB, so no more than the

@@ -47,7 +47,11 @@ export function writeCacheEntry(file: string, payload: Buffer): void {
     }
     renameSync(tmp, file);
   } catch {
-    // a full or read-only cache dir: the build goes on without it
-    rmSync(tmp, { force: true });
+    // a full or read-only cache dir: the build goes on without it (and without a torn temp file)
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written there
+    }
   }
 }
