@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ImageEntry } from './image-tree.js';
+import { GkError } from '../errors.js';
 
 /**
  * newc ("070701") archives, encoded here: the format is a 110-byte hex header, the name and the
@@ -172,7 +173,7 @@ function readInto(file: string, out: Buffer, at: number, size: number): void {
     let done = 0;
     while (done < size) {
       const n = readSync(fd, out, at + done, size - done, done);
-      if (n === 0) throw new Error(`${file} shrank while the image was being packed (${done} of ${size} bytes)`);
+      if (n === 0) throw new GkError(`${file} shrank while the image was being packed (${done} of ${size} bytes)`, 'run the build again once whatever writes that file (a package manager, a kernel install) has finished');
       done += n;
     }
   } finally {
