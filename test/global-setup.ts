@@ -1,20 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gkbuildTestContext, removeTestDirs } from '../src/gkbuild/test-context.js';
 import { ensureTools } from '../src/gkbuild/index.js';
 import { missingDistfiles, TEST_CACHEDIR, TEST_DISTDIR } from './shared-cache.js';
+import { buildDist } from './build-dist.js';
 
 /**
  * Before any test file runs: build (or find in the cache) the static tools every image needs,
  * in both busybox variants (with and without modutils). Test files run in parallel, and without
  * this each would start the same multi-minute build.
  */
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 export default async function setup(): Promise<void> {
   // The CLI tests run dist/: build it once, here, before test files run in parallel.
-  const tsc = spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO, encoding: 'utf8' });
-  if (tsc.status !== 0) console.warn(`global setup: tsc reported problems (dist/ is still emitted):\n${tsc.stdout}`);
+  const problems = buildDist();
+  if (problems) console.warn(`global setup: tsc reported problems (dist/ is still emitted):\n${problems}`);
   process.env.TSGK_DIST_BUILT = '1';
   if (missingDistfiles().length > 0) {
     console.warn(`global setup: distfiles missing in ${TEST_DISTDIR}; tests that need static tools will build or skip on their own`);

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, lstatSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { REPO, type BootFixture } from './fixture.js';
 import { TEST_CACHEDIR, TEST_DISTDIR } from '../shared-cache.js';
+import { buildDist } from '../build-dist.js';
 
 export interface BuildResult {
   exitCode: number;
@@ -31,7 +32,7 @@ let distBuilt = false;
  */
 export function ensureDist(): void {
   if (distBuilt || process.env.TSGK_DIST_BUILT === '1') return;
-  spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO, stdio: 'ignore' });
+  buildDist();
   distBuilt = true;
 }
 
