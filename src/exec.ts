@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GkError } from './errors.js';
@@ -90,10 +90,35 @@ interface Collected {
   all: string;
 }
 
+/**
+ * Programs running now. An interrupted run stops them before it cleans up: a depmod or make
+ * signalled only through us (kill PID, not a terminal's Ctrl-C to the whole group) would go on
+ * writing into the directories the cleanup is removing.
+ */
+const running = new Set<ChildProcess>();
+
+/** Sends SIGTERM to every program still running and waits for them to end (SIGKILL after `graceMs`). */
+export async function stopRunning(graceMs = 2000): Promise<void> {
+  const ends = [...running].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
+      }),
+  );
+  await Promise.all(ends);
+}
+
 function spawnCollect(cmd: string, args: readonly string[], opts: RunOptions, env: NodeJS.ProcessEnv): Promise<Collected> {
   return new Promise((resolve) => {
     const stdin = opts.interactive ? 'inherit' : opts.input === undefined ? 'ignore' : 'pipe';
     const child = spawn(cmd, [...args], { cwd: opts.cwd, env, stdio: opts.interactive ? 'inherit' : [stdin, 'pipe', 'pipe'] });
+    running.add(child);
+    const forget = () => running.delete(child);
+    child.once('exit', forget);
+    child.once('error', forget); // never started: no 'exit' will come
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const all: Buffer[] = [];

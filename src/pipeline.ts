@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { BuildContext } from './context.js';
+import { stopRunning } from './exec.js';
 
 /**
  * A stage does one step of a build. It reads facts earlier stages put in the context and adds
@@ -42,8 +43,11 @@ export async function runPipeline(ctx: BuildContext, stages: readonly Stage[]): 
     process.on('uncaughtException', ignore);
     process.on('unhandledRejection', ignore);
     void (async () => {
+      // Programs the stage started (depmod, make) end first: they would write on under the cleanup.
+      await stopRunning();
       await runCleanups(ctx);
       // From here to exit nothing yields, so the abandoned stage cannot queue another write.
+      for (const dir of ctx.scratchDirs) removeSettled(dir);
       if (ctx.paths.tmp && ctx.settings.CLEANUP) removeSettled(ctx.paths.tmp);
       process.stderr.write(`tsgenkernel: interrupted (${sig}) during ${current?.name ?? 'startup'}; temporary files removed, nothing installed\n`);
       process.exit(exitCode(sig));

@@ -58,11 +58,15 @@ async function stagedTree(ctx: BuildContext, inputs: StagingInputs): Promise<{ r
     await stage(root);
     return { root, fromCache: false };
   }
+  // An interrupted run drops its half-staged tree at once rather than leaving it for prune.
+  ctx.scratchDirs.add(dest);
   try {
     await stage(dest);
     return { root: storeStagedTree(cache, key, dest), fromCache: false };
   } catch (err) {
     rmSync(dest, { recursive: true, force: true });
     throw err;
+  } finally {
+    ctx.scratchDirs.delete(dest);
   }
 }

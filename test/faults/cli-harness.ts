@@ -39,8 +39,8 @@ export function runCli(args: readonly string[], opts: { asUser?: string; env?: R
 }
 
 /** Starts the CLI without waiting (interruption tests). */
-export function startCli(args: readonly string[]) {
-  return spawn(BIN, [...args], { cwd: '/', env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: readonly string[], env: Record<string, string> = {}) {
+  return spawn(BIN, [...args], { cwd: '/', env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Names, types, sizes, mtimes and link targets of everything under `dir`: what "unchanged" means here. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertBuilt, KV, lockFileOf, snapshot, startCli } from './cli-harness.js';
 
@@ -20,8 +20,18 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function interruptAfter(stageLine: RegExp, signal: NodeJS.Signals, delayMs = 0) {
+interface Interruption {
+  /** Send the signal this long after the trigger. */
+  delayMs?: number;
+  /** Variables for the run (a PATH with a stand-in program first). */
+  env?: Record<string, string>;
+  /** A file whose appearance is the trigger, instead of a stage line. */
+  whenFile?: string;
+}
+
+async function interruptAfter(stageLine: RegExp, signal: NodeJS.Signals, how: Interruption = {}) {
   const root = mkdtempSync(join(work, 'run-'));
+  const cache = join(root, 'cache');
   const boot = join(root, 'boot');
   const tmp = join(root, 'tmp');
   mkdirSync(boot);
@@ -35,7 +45,7 @@ async function interruptAfter(stageLine: RegExp, signal: NodeJS.Signals, delayMs
     `--bootdir=${boot}`,
     `--tmpdir=${tmp}`,
     `--logfile=${join(root, 'log')}`,
-    `--cachedir=${join(root, 'cache')}`,
+    `--cachedir=${cache}`,
     '--config=/dev/null',
     '--no-busybox',
     '--no-kmod',
@@ -44,18 +54,44 @@ async function interruptAfter(stageLine: RegExp, signal: NodeJS.Signals, delayMs
     '--compress-initramfs-type=xz',
     '--symlink',
     '--loglevel=2',
-  ]);
+  ], how.env);
   let stderr = '';
   let sent = false;
+  const send = () => {
+    if (sent) return;
+    sent = true;
+    setTimeout(() => child.kill(signal), how.delayMs ?? 0);
+  };
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
-    if (!sent && stageLine.test(stderr)) {
-      sent = true;
-      setTimeout(() => child.kill(signal), delayMs);
-    }
+    if (!how.whenFile && stageLine.test(stderr)) send();
   });
+  const poll = how.whenFile ? setInterval(() => existsSync(how.whenFile!) && send(), 20) : undefined;
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  return { code, stderr, sent, boot, tmp, bootBefore };
+  clearInterval(poll);
+  return { code, stderr, sent, boot, tmp, bootBefore, cache };
+}
+
+/** Half-built entries (name.PID.tmp) anywhere in the cache dir. */
+function unfinishedCacheEntries(cache: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      if (e.name.endsWith('.tmp')) found.push(join(dir, e.name));
+      else if (e.isDirectory()) walk(join(dir, e.name));
+    }
+  };
+  walk(cache);
+  return found;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function expectCleanStop(r: Awaited<ReturnType<typeof interruptAfter>>, signal: NodeJS.Signals, during: RegExp) {
@@ -66,6 +102,7 @@ function expectCleanStop(r: Awaited<ReturnType<typeof interruptAfter>>, signal: 
   expect(snapshot(r.boot), 'boot dir changed').toEqual(r.bootBefore);
   expect(readdirSync(r.tmp), 'temp files left').toEqual([]);
   expect(existsSync(lockFileOf(r.boot)), 'lock left behind').toBe(false);
+  expect(unfinishedCacheEntries(r.cache), 'half-built cache entries left').toEqual([]);
   expect(snapshot(REAL_TREE), 'module tree changed').toEqual(treeBefore);
 }
 
@@ -75,10 +112,24 @@ describe('interrupting a build leaves the boot dir and the module tree as they w
   }, 60_000);
 
   it('SIGTERM while the image is being compressed (xz)', async () => {
-    expectCleanStop(await interruptAfter(/\* install-features .*\n/, 'SIGTERM', 700), 'SIGTERM', /assemble/);
+    expectCleanStop(await interruptAfter(/\* install-features .*\n/, 'SIGTERM', { delayMs: 700 }), 'SIGTERM', /assemble/);
   }, 60_000);
 
   it('SIGTERM while the module index is being checked', async () => {
     expectCleanStop(await interruptAfter(/module-compression .*\n/, 'SIGTERM'), 'SIGTERM', /depmod|module-index|select-modules/);
+  }, 60_000);
+
+  it('SIGTERM sent to tsgenkernel alone while depmod indexes the staged modules: depmod is stopped too', async () => {
+    // A stand-in depmod that, for the staging tree only, says it started and then takes its time,
+    // as the real one does on a slow disk. A terminal's Ctrl-C reaches the whole process group;
+    // `kill PID` reaches tsgenkernel only, which must stop what it started before it cleans up.
+    const bin = join(work, 'slow-depmod');
+    mkdirSync(bin);
+    const started = join(bin, 'pid');
+    const depmod = join(bin, 'depmod');
+    writeFileSync(depmod, `#!/bin/sh\ncase "$*" in *staged-modules*) echo $$ > ${started}; sleep 30 ;; esac\nPATH=${process.env.PATH}:/usr/sbin:/sbin exec depmod "$@"\n`, { mode: 0o755 });
+    const r = await interruptAfter(/never/, 'SIGTERM', { env: { PATH: `${bin}:${process.env.PATH}` }, whenFile: started, delayMs: 100 });
+    expectCleanStop(r, 'SIGTERM', /copy-modules/);
+    expect(isRunning(Number(readFileSync(started, 'utf8'))), 'depmod still running after tsgenkernel exited').toBe(false);
   }, 60_000);
 });
