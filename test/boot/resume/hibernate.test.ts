@@ -3,11 +3,12 @@
  * mark in memory and hibernates (hibernate-init); a second QEMU run of the same kernel and image
  * resumes, and the resumed script prints the same mark. The swap is a writable copy per test
  * (the image is written into it); the root stays read-only. Also: noresume leaves an image
- * alone, a swap inside LUKS (crypt_swap=, passphrase typed once per boot), and a resume device
- * that never appears.
+ * alone, a swap inside LUKS (crypt_swap=, passphrase typed once per boot, or a key file on a vfat
+ * stick), and a resume device that never appears.
  */
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootFixture, REPO, type BootFixture } from '../fixture.js';
 import { bootImage, initLines, type BootResult } from '../qemu.js';
@@ -18,6 +19,7 @@ import { cryptDisks, CRYPT } from '../storage/crypt-disks.js';
 
 const HIBERNATE_INIT = join(REPO, 'test', 'boot', 'root-disk', 'hibernate-init');
 const SWAP_PARTUUID = '5a1e0000-5a4b-4c00-8000-00000000517a';
+const SWAP_KEY = 'a swap key file kept on a vfat stick\n';
 
 let fx: BootFixture;
 let image: string;
@@ -45,13 +47,13 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** Decoy (vda), the root (vdb), then `swap` as a writable vdc. */
-async function boot(label: string, swap: string, append: string, passphrase = false): Promise<BootResult> {
+/** Decoy (vda), the root (vdb), then `swap` as a writable vdc, then `more` (vdd...). */
+async function boot(label: string, swap: string, append: string, passphrase = false, more: string[] = []): Promise<BootResult> {
   const r = await bootImage({
     kernel: fx.kernel,
     initramfs: image,
     disks: [fx.decoyDisk, root],
-    extraArgs: ['-drive', `file=${swap},if=virtio,format=raw`],
+    extraArgs: ['-drive', `file=${swap},if=virtio,format=raw`, ...more.flatMap((d) => ['-drive', `file=${d},if=virtio,format=raw,snapshot=on`])],
     append,
     timeoutMs: 240_000,
     ...(passphrase ? { typeOn: [{ after: 'Enter passphrase for', text: `${CRYPT.passphrase}\n` }] } : {}),
@@ -100,6 +102,22 @@ describe('resume from hibernation', () => {
     const mark = expectHibernated(first, '/dev/mapper/swap');
     const second = await boot('LUKS swap: resume', swap, crypt, true);
     expect(second.output.match(/Enter passphrase for/g)).toHaveLength(1);
+    expectResumed(second, '/dev/mapper/swap', mark);
+  }, 900_000);
+
+  test('swap inside LUKS opened with a key file on a vfat stick (swap_key=, swap_keydev=): no passphrase, hibernate, resume', async () => {
+    const swap = writableCopy(cryptSwap, work, 'crypt-swap-keyfile');
+    const keyfile = join(work, 'swap.key');
+    writeFileSync(keyfile, SWAP_KEY);
+    // A second key slot holding the key file, added on the host: header only, no device-mapper.
+    execFileSync('cryptsetup', ['luksAddKey', '--batch-mode', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--key-file=-', swap, keyfile], { input: CRYPT.passphrase });
+    const stick = hostDisk(fx, 'swap-key-vfat', { fs: 'vfat', label: 'SWAPKEYS', uuid: '5a4b3c2d', mb: 8, tree: { 'keys/swap.key': SWAP_KEY } });
+    const crypt = `root=/dev/vdb crypt_swap=UUID=${CRYPT.cswapUuid} swap_key=/keys/swap.key swap_keydev=UUID=5A4B-3C2D`;
+    const first = await boot('LUKS swap, key file: hibernate', swap, `${crypt} tsgk.hibernate=/dev/mapper/swap`, false, [stick]);
+    expect(first.output, initLines(first.output)).toContain('luks: opening /dev/vdc with key file /keys/swap.key on /dev/vdd');
+    const mark = expectHibernated(first, '/dev/mapper/swap');
+    const second = await boot('LUKS swap, key file: resume', swap, crypt, false, [stick]);
+    expect(second.output).not.toContain('Enter passphrase');
     expectResumed(second, '/dev/mapper/swap', mark);
   }, 900_000);
 
