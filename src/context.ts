@@ -73,11 +73,11 @@ export interface BuildContext {
   /** Undo actions run (last first) when the run fails or is interrupted. */
   cleanups: Array<() => void | Promise<void>>;
   /**
-   * Directories outside the temp dir that a stage is filling now (a cache entry under a temporary
-   * name). An interrupted run removes them together with the temp dir, at the very end, when the
-   * abandoned stage can no longer queue a write into them.
+   * Files and directories outside the temp dir that a stage is writing now under a temporary name
+   * (a cache entry, an archive beside its final name). An interrupted run removes them together
+   * with the temp dir, at the very end, when the abandoned stage can no longer queue a write.
    */
-  scratchDirs: Set<string>;
+  scratchPaths: Set<string>;
   /**
    * Set by `check` while it runs a stage's own checks: findings are collected here and become
    * check lines. Unset during a build, where they are warnings.

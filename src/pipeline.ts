@@ -47,7 +47,7 @@ export async function runPipeline(ctx: BuildContext, stages: readonly Stage[]): 
       await stopRunning();
       await runCleanups(ctx);
       // From here to exit nothing yields, so the abandoned stage cannot queue another write.
-      for (const dir of ctx.scratchDirs) removeSettled(dir);
+      for (const path of ctx.scratchPaths) removeSettled(path);
       if (ctx.paths.tmp && ctx.settings.CLEANUP) removeSettled(ctx.paths.tmp);
       process.stderr.write(`tsgenkernel: interrupted (${sig}) during ${current?.name ?? 'startup'}; temporary files removed, nothing installed\n`);
       process.exit(exitCode(sig));

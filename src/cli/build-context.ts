@@ -70,7 +70,7 @@ export async function createBuildContext(
     tools: new Map(),
     outputs: {},
     cleanups: [],
-    scratchDirs: new Set(),
+    scratchPaths: new Set(),
   };
   if (tmp && s.CLEANUP) ctx.cleanups.push(() => rm(tmp, { recursive: true, force: true }));
   return ctx;

@@ -42,7 +42,7 @@ export async function featureTestContext(opts: { settings?: Partial<Settings>; k
     tools: new Map(),
     outputs: {},
     cleanups: [],
-    scratchDirs: new Set(),
+    scratchPaths: new Set(),
   };
   return { ctx, base, lines };
 }

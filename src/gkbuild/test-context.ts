@@ -38,7 +38,7 @@ export function gkbuildTestContext(opts: { distdir: string; cache?: string; sett
     tools: new Map(),
     outputs: {},
     cleanups: [],
-    scratchDirs: new Set(),
+    scratchPaths: new Set(),
   };
   return { ctx, base, lines };
 }

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { GkError } from '../errors.js';
 import { readTarArchive, type ReadMember } from './read-tar.js';
-import { writeTarArchive, type TarMember } from './tar-archive.js';
+import { writeTarArchive, type ArchiveOptions, type TarMember } from './tar-archive.js';
 import { treeMembers } from './tree-members.js';
 
 /**
@@ -52,7 +52,7 @@ export interface KerncacheInputs {
 }
 
 /** Writes the cache after a successful build, atomically like every archive. */
-export async function writeKerncache(dest: string, id: KerncacheIdentity, files: KerncacheInputs): Promise<number> {
+export async function writeKerncache(dest: string, id: KerncacheIdentity, files: KerncacheInputs, opts: ArchiveOptions = {}): Promise<number> {
   const n = names(id);
   const manifest: KerncacheManifest = { format: 1, ...id };
   async function* members(): AsyncGenerator<TarMember> {
@@ -67,7 +67,7 @@ export async function writeKerncache(dest: string, id: KerncacheIdentity, files:
     }
     if (files.moduleDir) yield* treeMembers(files.moduleDir, n.modules);
   }
-  return writeTarArchive(dest, members());
+  return writeTarArchive(dest, members(), opts);
 }
 
 export type KerncacheVerdict = { use: true; manifest: KerncacheManifest; members: ReadMember[] } | { use: false; reason: string };

@@ -114,6 +114,19 @@ describe('writeTarArchive', () => {
     expect(readdirSync(join(work, 'vanish'))).toEqual([]);
   });
 
+  it('names its temp file in the build\'s scratch paths while it writes (an interrupt removes it), and drops it once done', async () => {
+    const dir = mkdtempSync(join(work, 'scratch-'));
+    const scratch = new Set<string>();
+    const seen: string[][] = [];
+    async function* members() {
+      seen.push([...scratch]);
+      yield { name: 'a', type: 'file' as const, mode: 0o644, source: join(tree, 'kernel/a.ko'), size: 8 };
+    }
+    await writeTarArchive(join(dir, 'p.tar.zst'), members(), { scratch });
+    expect(seen).toEqual([[join(dir, `.p.tar.zst.tsgk-${process.pid}.tmp`)]]);
+    expect(scratch.size).toBe(0);
+  });
+
   it('a full disk: one GkError, no partial archive and no temp file', async () => {
     const small = join(work, 'small');
     mkdirSync(small);

@@ -143,6 +143,12 @@ class ZstdFrames extends Transform {
   }
 }
 
+export interface ArchiveOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Holds the temp file's path while it is written (the build's scratch paths, removed on an interrupt). */
+  scratch?: Set<string>;
+}
+
 /**
  * Writes the tar of `members` to `dest`, compressed as its suffix says, all in one stream.
  * The bytes go to `.NAME.tsgk-PID.tmp` beside it (the install temp-name pattern, see
@@ -150,11 +156,12 @@ class ZstdFrames extends Transform {
  * old archive or the whole new one, and a failure (full disk, unreadable member) removes the
  * temp file and leaves nothing half-written. Returns the archive's size in bytes.
  */
-export async function writeTarArchive(dest: string, members: AsyncIterable<TarMember> | Iterable<TarMember>, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+export async function writeTarArchive(dest: string, members: AsyncIterable<TarMember> | Iterable<TarMember>, opts: ArchiveOptions = {}): Promise<number> {
   const choice = compressionForPath(dest);
   const epoch = sourceDateEpoch(opts.env);
   await checkArchiveDir(dest);
   const tmp = join(dirname(dest), `.${basename(dest)}.tsgk-${process.pid}.tmp`);
+  opts.scratch?.add(tmp);
   try {
     // 0600: a kernel package carries the initramfs, which may hold keys, and a module or kernel
     // cache is root's build output; root hands it on deliberately (the secrets rule of src/trust).
@@ -182,6 +189,8 @@ export async function writeTarArchive(dest: string, members: AsyncIterable<TarMe
   } catch (err) {
     await rm(tmp, { force: true });
     throw archiveError(err, dest) ?? err;
+  } finally {
+    opts.scratch?.delete(tmp);
   }
   return (await stat(dest)).size;
 }

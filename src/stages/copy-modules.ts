@@ -59,7 +59,7 @@ async function stagedTree(ctx: BuildContext, inputs: StagingInputs): Promise<{ r
     return { root, fromCache: false };
   }
   // An interrupted run drops its half-staged tree at once rather than leaving it for prune.
-  ctx.scratchDirs.add(dest);
+  ctx.scratchPaths.add(dest);
   try {
     await stage(dest);
     return { root: storeStagedTree(cache, key, dest), fromCache: false };
@@ -67,6 +67,6 @@ async function stagedTree(ctx: BuildContext, inputs: StagingInputs): Promise<{ r
     rmSync(dest, { recursive: true, force: true });
     throw err;
   } finally {
-    ctx.scratchDirs.delete(dest);
+    ctx.scratchPaths.delete(dest);
   }
 }

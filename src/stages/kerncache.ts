@@ -37,7 +37,7 @@ export const kerncacheWriteStage: Stage = {
     const dest = resolve(ctx.settings.KERNCACHE);
     const hasModules = await stat(kernel.moduleDir).then((s) => s.isDirectory(), () => false);
     const id = { arch: kernel.arch, sourceVersion: kernel.version, configDigest: configDigest(await readFile(kernel.configPath, 'utf8')), toolchain: await toolchain(ctx) };
-    const bytes = await writeKerncache(dest, id, { kernelImage, systemMap, configPath: kernel.configPath, moduleDir: hasModules ? kernel.moduleDir : undefined });
+    const bytes = await writeKerncache(dest, id, { kernelImage, systemMap, configPath: kernel.configPath, moduleDir: hasModules ? kernel.moduleDir : undefined }, { scratch: ctx.scratchPaths });
     return `${dest} (${(bytes / 1048576).toFixed(1)} MiB)`;
   },
 };

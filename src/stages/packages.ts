@@ -74,7 +74,7 @@ export const packagesStage: Stage = {
     const done: string[] = [];
     if (s.MINKERNPACKAGE) {
       const dest = resolve(s.MINKERNPACKAGE);
-      const bytes = await writeTarArchive(dest, await minkernMembers(ctx));
+      const bytes = await writeTarArchive(dest, await minkernMembers(ctx), { scratch: ctx.scratchPaths });
       ctx.log.info(`minimal kernel package: ${dest} (${MiB(bytes)})`, 2);
       done.push(`minkernpackage ${MiB(bytes)}`);
     }
@@ -84,7 +84,7 @@ export const packagesStage: Stage = {
       if (!st?.isDirectory()) {
         ctx.log.warn(`no module tree at ${kernel.moduleDir}: no modules package written`);
       } else {
-        const bytes = await writeTarArchive(dest, treeMembers(kernel.moduleDir, `lib/modules/${kernel.version}`));
+        const bytes = await writeTarArchive(dest, treeMembers(kernel.moduleDir, `lib/modules/${kernel.version}`), { scratch: ctx.scratchPaths });
         ctx.log.info(`modules package: ${dest} (${MiB(bytes)})`, 2);
         done.push(`modulespackage ${MiB(bytes)}`);
       }
