@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import cpio from 'cpio-stream';
-import { cpioBuffer } from './cpio-writer.js';
+import { packSegment, sizedSegment } from './cpio-writer.js';
 import type { ImageEntry } from './image-tree.js';
 
 /**
@@ -47,7 +47,7 @@ describe('newc archives', () => {
   ];
 
   it('reads back with an independent decoder: names, types, modes, mtime, data, link targets', async () => {
-    const seen = await extractAll(await cpioBuffer(entries, { mtime: 1700000000 }));
+    const seen = await extractAll(packSegment(await sizedSegment(entries), { mtime: 1700000000 }));
     expect(seen.map((e) => e.name)).toEqual(['etc', 'etc/initrd.defaults', 'etc/odd', 'sbin', 'lib/modules/6.1.0/kernel/fs/ext4/ext4.ko']);
     expect(seen[0]!.mode).toBe(0o40755);
     expect(seen[1]!).toMatchObject({ mode: 0o100644, data: 'GK_A=1\n', mtime: 1700000000 });
@@ -59,15 +59,15 @@ describe('newc archives', () => {
 
   it('writes every byte of the buffer it packs into (a recycled buffer leaves nothing behind)', async () => {
     const odd: ImageEntry[] = [...entries, { kind: 'file', path: 'lib/a', mode: 0o644, source: Buffer.from('12345') }, { kind: 'symlink', path: 'lib/b', target: 'ab' }];
-    const zeroed = await cpioBuffer(odd, { mtime: 1 }, (n) => Buffer.alloc(n));
-    const dirty = await cpioBuffer(odd, { mtime: 1 }, (n) => Buffer.alloc(n, 0xaa));
+    const zeroed = packSegment(await sizedSegment(odd), { mtime: 1 }, (n) => Buffer.alloc(n));
+    const dirty = packSegment(await sizedSegment(odd), { mtime: 1 }, (n) => Buffer.alloc(n, 0xaa));
     expect(dirty.equals(zeroed)).toBe(true);
   });
 
   it('is the same bytes for the same entries and mtime', async () => {
-    const a = await cpioBuffer(entries, { mtime: 1 });
-    const b = await cpioBuffer(entries, { mtime: 1 });
+    const a = packSegment(await sizedSegment(entries), { mtime: 1 });
+    const b = packSegment(await sizedSegment(entries), { mtime: 1 });
     expect(a.equals(b)).toBe(true);
-    expect(a.equals(await cpioBuffer(entries, { mtime: 2 }))).toBe(false);
+    expect(a.equals(packSegment(await sizedSegment(entries), { mtime: 2 }))).toBe(false);
   });
 });

@@ -88,13 +88,26 @@ function writeHeader(out: Buffer, at: number, name: string, f: HeaderFields): nu
 
 const TRAILER = newcHeader('TRAILER!!!', { ino: 0, mode: 0, nlink: 1, mtime: 0, size: 0 });
 
-/** The size of the archive cpioBuffer() would pack for `entries`, without reading file contents. */
-export async function archiveSize(entries: readonly ImageEntry[]): Promise<number> {
+/**
+ * The entries of one archive with the data bytes of each, taken once when the tree is cut: the
+ * archive's size and every header come from these, and each file is read for exactly that many.
+ */
+export interface Segment {
+  entries: ImageEntry[];
+  sizes: number[];
+}
+
+/** `entries` as one segment (their sizes taken now). */
+export async function sizedSegment(entries: readonly ImageEntry[]): Promise<Segment> {
+  const sizes: number[] = [];
+  for (const e of entries) sizes.push(await entryDataSize(e));
+  return { entries: [...entries], sizes };
+}
+
+/** The size of the archive packSegment() packs for `seg`, without reading file contents. */
+export function archiveSize(seg: Segment): number {
   let n = TRAILER.length;
-  for (const e of entries) {
-    const data = await entryDataSize(e);
-    n += 110 + Buffer.byteLength(e.path) + 1 + pad4(110 + Buffer.byteLength(e.path) + 1) + data + (data > 0 ? pad4(data) : 0);
-  }
+  seg.entries.forEach((e, i) => (n += recordSize(e.path, seg.sizes[i]!)));
   return n;
 }
 
@@ -124,22 +137,19 @@ export function cpioArchive(entries: readonly ImageEntry[], opts: ArchiveOptions
 }
 
 /**
- * The same archive as one buffer (a zstd segment is compressed, digested and cached whole),
+ * The segment's archive as one buffer (a zstd segment is compressed, digested and cached whole),
  * packed in place: its size is known from the headers and the files' sizes, so it is allocated
  * once and every file is read straight into it. Collecting a buffer per file and concatenating
  * copied each segment twice; on these VMs, where a fresh page costs microseconds, that copy and
  * the garbage collections the per-file buffers caused were a third of the generic image's main
  * thread (measured with --cpu-prof).
  */
-export async function cpioBuffer(entries: readonly ImageEntry[], opts: ArchiveOptions, allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Promise<Buffer> {
-  const sizes: number[] = [];
-  for (const e of entries) sizes.push(await entryDataSize(e));
-  let total = TRAILER.length;
-  for (let i = 0; i < entries.length; i++) total += recordSize(entries[i]!.path, sizes[i]!);
+export function packSegment(seg: Segment, opts: ArchiveOptions, allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Buffer {
+  const total = archiveSize(seg);
   const out = allocate(total);
   if (out.length !== total) throw new Error(`internal: a ${out.length}-byte buffer for a ${total}-byte archive`);
   let at = 0;
-  for (let i = 0; i < entries.length; i++) at = packRecord(out, at, entries[i]!, sizes[i]!, opts.mtime);
+  seg.entries.forEach((e, i) => (at = packRecord(out, at, e, seg.sizes[i]!, opts.mtime)));
   at += TRAILER.copy(out, at);
   if (at !== total) throw new Error(`internal: packed ${at} bytes of a ${total}-byte archive`);
   return out;
@@ -207,8 +217,8 @@ const POOL_BELOW = 1024 * 1024;
  * share one. A change in a large part leaves every other archive's bytes, and cached frames, as
  * they were; a change in a small one recompresses the small ones around it, which is cheap.
  */
-export async function segmentEntries(entries: readonly ImageEntry[], maxBytes: number, poolBelow = Math.min(POOL_BELOW, maxBytes / 8)): Promise<ImageEntry[][]> {
-  const parts: Array<{ entries: ImageEntry[]; sizes: number[]; bytes: number }> = [];
+export async function segmentEntries(entries: readonly ImageEntry[], maxBytes: number, poolBelow = Math.min(POOL_BELOW, maxBytes / 8)): Promise<Segment[]> {
+  const parts: Array<Segment & { bytes: number }> = [];
   let group: string | undefined;
   for (const e of entries) {
     const g = segmentGroup(e.path);
@@ -220,25 +230,26 @@ export async function segmentEntries(entries: readonly ImageEntry[], maxBytes: n
     part.sizes.push(size);
     part.bytes += size;
   }
-  const segments: ImageEntry[][] = [];
-  let current: ImageEntry[] = [];
+  const segments: Segment[] = [];
+  let current: Segment = { entries: [], sizes: [] };
   let bytes = 0;
   const cut = () => {
-    if (current.length > 0) segments.push(current);
-    current = [];
+    if (current.entries.length > 0) segments.push(current);
+    current = { entries: [], sizes: [] };
     bytes = 0;
   };
   for (const part of parts) {
     const alone = part.bytes >= poolBelow;
     if (alone) cut();
     part.entries.forEach((e, i) => {
-      current.push(e);
+      current.entries.push(e);
+      current.sizes.push(part.sizes[i]!);
       bytes += part.sizes[i]!;
       if (bytes >= maxBytes) cut();
     });
     if (alone) cut();
   }
   cut();
-  if (segments.length === 0) segments.push([]);
+  if (segments.length === 0) segments.push(current);
   return segments;
 }

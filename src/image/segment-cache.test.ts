@@ -97,10 +97,10 @@ describe('segment cache', () => {
 describe('segment cuts', () => {
   it('give large parts of the tree archives of their own, and cut lib/modules by the modules alone', async () => {
     expect(['init', 'etc/x', 'lib/modules/k/a.ko', 'usr/bin/x', 'lib'].map(segmentGroup)).toEqual(['init', 'etc', 'lib/modules', 'usr/bin', 'lib']);
-    const segs = await segmentEntries(tree.sorted(), 150_000);
+    const segs = (await segmentEntries(tree.sorted(), 150_000)).map((s) => s.entries);
     const groupsOf = (s: { path: string }[]) => [...new Set(s.map((e) => segmentGroup(e.path)))];
     for (const s of segs) if (groupsOf(s).some((g) => g === 'bin' || g === 'lib/modules')) expect(groupsOf(s)).toHaveLength(1);
-    const modulesCuts = (t: ImageTree) => segmentEntries(t.sorted(), 150_000).then((x) => x.filter((s) => segmentGroup(s[0]!.path) === 'lib/modules').map((s) => s.map((e) => e.path)));
+    const modulesCuts = (t: ImageTree) => segmentEntries(t.sorted(), 150_000).then((x) => x.map((s) => s.entries).filter((s) => segmentGroup(s[0]!.path) === 'lib/modules').map((s) => s.map((e) => e.path)));
     const bigger = new ImageTree();
     for (const e of tree.sorted()) if (e.kind === 'file') bigger.addFile(e.path, e.source, e.mode);
     bigger.addFile('bin/busybox', Buffer.alloc(123_457));
@@ -117,7 +117,7 @@ describe('segment cuts', () => {
     t.ensureDir('proc');
     t.addSymlink('sbin/modprobe', '/bin/kmod');
     t.ensureDir('sys');
-    const segs = (await segmentEntries(t.sorted(), 150_000)).map((s) => [...new Set(s.map((e) => segmentGroup(e.path)))]);
+    const segs = (await segmentEntries(t.sorted(), 150_000)).map((s) => [...new Set(s.entries.map((e) => segmentGroup(e.path)))]);
     expect(segs).toEqual([['bin'], ['dev', 'etc', 'init', 'lib'], ['lib/modules'], ['proc', 'sbin', 'sys']]);
   });
 });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { archiveSize, cpioBuffer, segmentEntries } from './cpio-writer.js';
+import { archiveSize, packSegment, segmentEntries, type Segment } from './cpio-writer.js';
 import { SegmentStore, type CacheStats, type SegmentCache } from './segment-cache.js';
 import { zstdFrame } from './compressors.js';
 import type { ImageEntry } from './image-tree.js';
@@ -69,7 +69,7 @@ export class ZstdSegments {
     const inFlight = this.cores + (segments.length > LARGE_IMAGE_SEGMENTS ? 0 : 1);
     const queue: Array<Promise<Buffer>> = [];
     for (const seg of segments) {
-      const p = await this.prepare(seg);
+      const p = this.prepare(seg);
       count(p.rawBytes);
       this.store?.count(p.hit);
       queue.push(p.frame);
@@ -81,13 +81,13 @@ export class ZstdSegments {
   }
 
   /** Looks the segment up in the cache (by identity, then by content) or starts its compression. */
-  private async prepare(seg: readonly ImageEntry[]): Promise<Prepared> {
+  private prepare(seg: Segment): Prepared {
     const store = this.store;
     // The identity key first: a hit needs neither the files' bytes nor a digest of them.
-    const identity = store?.identityKey(seg, this.mtime);
+    const identity = store?.identityKey(seg.entries, this.mtime);
     const byIdentity = identity ? store!.frameByIdentity(identity) : undefined;
-    if (byIdentity) return { frame: Promise.resolve(byIdentity), rawBytes: await archiveSize(seg), hit: true };
-    const raw = await cpioBuffer(seg, { mtime: this.mtime }, (n) => this.buffers.take(n));
+    if (byIdentity) return { frame: Promise.resolve(byIdentity), rawBytes: archiveSize(seg), hit: true };
+    const raw = packSegment(seg, { mtime: this.mtime }, (n) => this.buffers.take(n));
     const rawBytes = raw.length;
     const key = store?.key(raw);
     const cached = key ? store!.frame(key) : undefined;
